@@ -1,0 +1,3 @@
+module github.com/wirekit/wirekit
+
+go 1.26
