@@ -1,0 +1,277 @@
+package frame
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// Span names the bytes a [Header] checksum covers. The covered bytes always
+// end with the payload's last byte.
+type Span uint8
+
+const (
+	// SpanFrame covers the whole header and the payload (the reference
+	// protocol's choice).
+	SpanFrame Span = iota
+	// SpanAfterMagic covers the header without its magic bytes, and the
+	// payload.
+	SpanAfterMagic
+	// SpanPayload covers the payload only.
+	SpanPayload
+)
+
+// HeaderConfig describes a header framing. The header's fields come in this
+// order, each present only when configured:
+//
+//	+-------+---------+------+----+--------+- - - - -+----------+
+//	| magic | version | type | id | length | payload | checksum |
+//	+-------+---------+------+----+--------+- - - - -+----------+
+//	  any     0 or 1   0,1,2  0,1,2 1,2,3,4   length    trailer
+//	  bytes   byte     or 4   4, 8  or 8
+//
+// All integers share one byte order.
+type HeaderConfig struct {
+	// Magic is the constant the frame starts with; empty for none. It is
+	// checked byte by byte as bytes arrive, so garbage is refused at its
+	// first wrong byte.
+	Magic []byte
+	// Versions lists the accepted protocol versions; nil means the frame has
+	// no version field. Begin writes Meta.Version, or Versions[0] when
+	// Meta.Version is 0.
+	Versions []uint8
+	// TypeWidth is the width in bytes of the type field: 0 (none), 1, 2 or 4.
+	TypeWidth int
+	// IDWidth is the width in bytes of the request id: 0 (none), 1, 2, 4 or 8.
+	IDWidth int
+	// LengthWidth is the width in bytes of the length field: 1, 2, 3, 4 or 8.
+	// Zero means 4.
+	LengthWidth int
+	// LittleEndian selects the byte order of every integer field; the
+	// default is big-endian (network order).
+	LittleEndian bool
+	// LengthCountsFrame makes the length field count the whole frame,
+	// header and trailer included, instead of the payload only.
+	LengthCountsFrame bool
+	// MaxPayload is the largest payload accepted, in bytes. A frame whose
+	// length field declares more is refused as soon as the length field
+	// arrives, before its payload is buffered. Zero means 1 MiB, or the most
+	// the length field can express if that is less. A value the length field
+	// cannot express is a configuration error.
+	MaxPayload int
+	// Checksum, if set, adds a trailer computed over Span.
+	Checksum Checksum
+	Span     Span
+}
+
+// Header is a framing with a fixed-size header: magic, version, type, request
+// id and length, then the payload and an optional checksum trailer. Build it
+// with [NewHeader].
+type Header struct {
+	magic        []byte
+	versions     []uint8
+	order        byteOrder
+	verOff       int // offset of the version byte, or -1
+	typeOff      int
+	typeWidth    int
+	idOff        int
+	idWidth      int
+	lenOff       int
+	lenWidth     int
+	hdrLen       int
+	trailer      int
+	countsFrame  bool
+	maxPayload   int
+	checksum     Checksum
+	checkFrom    int // offset of the first checksummed byte, or -1 for the payload's first byte
+	defaultVer   uint8
+	maxLenValue  uint64 // the largest value the length field can hold
+	minLenValue  uint64 // the length value of an empty payload
+}
+
+// NewHeader validates cfg and returns the framing it describes.
+func NewHeader(cfg HeaderConfig) (*Header, error) {
+	if cfg.LengthWidth == 0 {
+		cfg.LengthWidth = 4
+	}
+	defaultMax := cfg.MaxPayload == 0
+	var errs []error
+	if !validWidth(cfg.LengthWidth, 1, 2, 3, 4, 8) {
+		errs = append(errs, fmt.Errorf("length width %d is not 1, 2, 3, 4 or 8", cfg.LengthWidth))
+	}
+	if !validWidth(cfg.TypeWidth, 0, 1, 2, 4) {
+		errs = append(errs, fmt.Errorf("type width %d is not 0, 1, 2 or 4", cfg.TypeWidth))
+	}
+	if !validWidth(cfg.IDWidth, 0, 1, 2, 4, 8) {
+		errs = append(errs, fmt.Errorf("id width %d is not 0, 1, 2, 4 or 8", cfg.IDWidth))
+	}
+	if cfg.MaxPayload < 0 {
+		errs = append(errs, fmt.Errorf("max payload %d is negative", cfg.MaxPayload))
+	}
+	if cfg.Versions != nil && len(cfg.Versions) == 0 {
+		errs = append(errs, errors.New("versions is empty but not nil: no frame could be accepted"))
+	}
+	if cfg.Span > SpanPayload {
+		errs = append(errs, fmt.Errorf("unknown checksum span %d", cfg.Span))
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("frame: invalid header config: %w", errors.Join(errs...))
+	}
+
+	h := &Header{
+		magic:       slices.Clone(cfg.Magic),
+		versions:    slices.Clone(cfg.Versions),
+		order:       byteOrder{little: cfg.LittleEndian},
+		verOff:      -1,
+		typeWidth:   cfg.TypeWidth,
+		idWidth:     cfg.IDWidth,
+		lenWidth:    cfg.LengthWidth,
+		countsFrame: cfg.LengthCountsFrame,
+		checksum:    cfg.Checksum,
+	}
+	off := len(h.magic)
+	if h.versions != nil {
+		h.verOff = off
+		h.defaultVer = h.versions[0]
+		off++
+	}
+	h.typeOff = off
+	off += h.typeWidth
+	h.idOff = off
+	off += h.idWidth
+	h.lenOff = off
+	off += h.lenWidth
+	h.hdrLen = off
+	if h.checksum != nil {
+		h.trailer = h.checksum.Size()
+		switch cfg.Span {
+		case SpanFrame:
+			h.checkFrom = 0
+		case SpanAfterMagic:
+			h.checkFrom = len(h.magic)
+		case SpanPayload:
+			h.checkFrom = h.hdrLen
+		}
+	}
+
+	h.maxLenValue = maxUint(h.lenWidth)
+	if h.countsFrame {
+		h.minLenValue = uint64(h.hdrLen + h.trailer)
+	}
+	if h.minLenValue > h.maxLenValue {
+		return nil, fmt.Errorf("frame: invalid header config: a %d-byte length field cannot count a %d-byte header and trailer", h.lenWidth, h.minLenValue)
+	}
+	expressible := h.maxLenValue - h.minLenValue
+	h.maxPayload = cfg.MaxPayload
+	if defaultMax {
+		h.maxPayload = int(min(1<<20, expressible))
+	}
+	if uint64(h.maxPayload) > expressible {
+		return nil, fmt.Errorf("frame: invalid header config: a %d-byte length field holds at most %d, less than a max payload of %d bytes plus the %d header and trailer bytes it counts",
+			h.lenWidth, h.maxLenValue, h.maxPayload, h.minLenValue)
+	}
+	return h, nil
+}
+
+func validWidth(w int, allowed ...int) bool { return slices.Contains(allowed, w) }
+
+// HeaderLen returns the length in bytes of the header, before the payload.
+func (h *Header) HeaderLen() int { return h.hdrLen }
+
+// Overhead returns the bytes a frame adds around its payload: header and
+// trailer.
+func (h *Header) Overhead() int { return h.hdrLen + h.trailer }
+
+// MaxPayload returns the largest payload the framing accepts.
+func (h *Header) MaxPayload() int { return h.maxPayload }
+
+// Split implements [Framing].
+//
+// Checks run in wire order, each as soon as its bytes are in: magic (byte by
+// byte), version, length against the maximum, checksum. Errors found after the
+// whole header has arrived carry the frame's request id.
+func (h *Header) Split(b []byte) (Frame, int, error) {
+	for i := 0; i < len(h.magic) && i < len(b); i++ {
+		if b[i] != h.magic[i] {
+			return Frame{}, 0, newError(BadMagic, i, fmt.Sprintf("byte %#02x, want %#02x", b[i], h.magic[i]))
+		}
+	}
+	if h.verOff >= 0 && len(b) > h.verOff {
+		if v := b[h.verOff]; !slices.Contains(h.versions, v) {
+			return Frame{}, 0, newError(BadVersion, h.verOff, "version "+strconv.Itoa(int(v))+" not accepted")
+		}
+	}
+	if len(b) < h.hdrLen {
+		return Frame{}, 0, nil
+	}
+	var f Frame
+	if h.verOff >= 0 {
+		f.Version = b[h.verOff]
+	}
+	f.Type = uint32(h.order.uint(b[h.typeOff:], h.typeWidth))
+	f.ID = h.order.uint(b[h.idOff:], h.idWidth)
+
+	v := h.order.uint(b[h.lenOff:], h.lenWidth)
+	if v < h.minLenValue {
+		return Frame{}, 0, h.headerError(BadLength, h.lenOff, f.ID, "length "+strconv.FormatUint(v, 10)+" is shorter than the header and trailer it counts")
+	}
+	payload := v - h.minLenValue
+	if payload > uint64(h.maxPayload) {
+		return Frame{}, 0, h.headerError(TooLarge, h.lenOff, f.ID, "payload of "+strconv.FormatUint(payload, 10)+" bytes, max "+strconv.Itoa(h.maxPayload))
+	}
+	end := h.hdrLen + int(payload)
+	n := end + h.trailer
+	if len(b) < n {
+		return Frame{}, 0, nil
+	}
+	if h.checksum != nil {
+		from := h.checkFrom
+		if !h.checksum.Verify(b[from:end], nil, b[end:n]) {
+			return Frame{}, 0, h.headerError(BadChecksum, end, f.ID, h.checksum.Name()+" mismatch")
+		}
+	}
+	f.Raw = b[:n:n]
+	f.Payload = b[h.hdrLen:end:end]
+	return f, n, nil
+}
+
+func (h *Header) headerError(k Kind, off int, id uint64, detail string) *Error {
+	e := newError(k, off, detail)
+	if h.idWidth > 0 {
+		e.ID, e.HasID = id, true
+	}
+	return e
+}
+
+// Begin implements [Framing]: it appends the header with a zero length.
+// Meta.Type and Meta.ID are truncated to their fields' widths.
+func (h *Header) Begin(dst []byte, m Meta) ([]byte, Mark) {
+	start := len(dst)
+	dst = append(dst, h.magic...)
+	if h.verOff >= 0 {
+		v := m.Version
+		if v == 0 {
+			v = h.defaultVer
+		}
+		dst = append(dst, v)
+	}
+	dst = h.order.append(dst, uint64(m.Type), h.typeWidth)
+	dst = h.order.append(dst, m.ID, h.idWidth)
+	dst = h.order.append(dst, 0, h.lenWidth)
+	return dst, Mark{start: start, body: len(dst)}
+}
+
+// Finish implements [Framing]: it backfills the length and appends the
+// checksum. A payload over the maximum fails with [TooLarge].
+func (h *Header) Finish(dst []byte, m Mark, tail []byte) ([]byte, error) {
+	payload := len(dst) - m.body + len(tail)
+	if payload > h.maxPayload {
+		return dst[:m.start], newError(TooLarge, 0, "payload of "+strconv.Itoa(payload)+" bytes, max "+strconv.Itoa(h.maxPayload))
+	}
+	h.order.put(dst[m.start+h.lenOff:], uint64(payload)+h.minLenValue, h.lenWidth)
+	if h.checksum != nil {
+		dst = h.checksum.AppendSum(dst, dst[m.start+h.checkFrom:], tail)
+	}
+	return dst, nil
+}
