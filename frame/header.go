@@ -69,25 +69,25 @@ type HeaderConfig struct {
 // id and length, then the payload and an optional checksum trailer. Build it
 // with [NewHeader].
 type Header struct {
-	magic        []byte
-	versions     []uint8
-	order        byteOrder
-	verOff       int // offset of the version byte, or -1
-	typeOff      int
-	typeWidth    int
-	idOff        int
-	idWidth      int
-	lenOff       int
-	lenWidth     int
-	hdrLen       int
-	trailer      int
-	countsFrame  bool
-	maxPayload   int
-	checksum     Checksum
-	checkFrom    int // offset of the first checksummed byte, or -1 for the payload's first byte
-	defaultVer   uint8
-	maxLenValue  uint64 // the largest value the length field can hold
-	minLenValue  uint64 // the length value of an empty payload
+	magic       []byte
+	versions    []uint8
+	order       byteOrder
+	verOff      int // offset of the version byte, or -1
+	typeOff     int
+	typeWidth   int
+	idOff       int
+	idWidth     int
+	lenOff      int
+	lenWidth    int
+	hdrLen      int
+	trailer     int
+	countsFrame bool
+	maxPayload  int
+	checksum    Checksum
+	checkFrom   int // offset of the first checksummed byte, or -1 for the payload's first byte
+	defaultVer  uint8
+	maxLenValue uint64 // the largest value the length field can hold
+	minLenValue uint64 // the length value of an empty payload
 }
 
 // NewHeader validates cfg and returns the framing it describes.
