@@ -54,7 +54,11 @@ func (c *crcSum) Size() int    { return 4 }
 func (c *crcSum) Name() string { return c.name }
 
 func (c *crcSum) sum(a, b []byte) uint32 {
-	return crc32.Update(crc32.Update(0, c.table, a), c.table, b)
+	crc := crc32.Update(0, c.table, a)
+	if len(b) > 0 {
+		crc = crc32.Update(crc, c.table, b)
+	}
+	return crc
 }
 
 func (c *crcSum) AppendSum(dst, a, b []byte) []byte {

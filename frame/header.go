@@ -1,8 +1,10 @@
 package frame
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"slices"
 	"strconv"
 )
@@ -70,7 +72,9 @@ type HeaderConfig struct {
 // with [NewHeader].
 type Header struct {
 	magic       []byte
+	magicStr    string // magic again, for a whole-prefix compare on the fast path
 	versions    []uint8
+	accepted    [4]uint64 // versions as a 256-bit set
 	order       byteOrder
 	verOff      int // offset of the version byte, or -1
 	typeOff     int
@@ -84,10 +88,17 @@ type Header struct {
 	countsFrame bool
 	maxPayload  int
 	checksum    Checksum
-	checkFrom   int // offset of the first checksummed byte, or -1 for the payload's first byte
+	crc         *crcSum // checksum when it is a CRC, called directly on the hot path
+	checkFrom   int     // offset of the first checksummed byte
 	defaultVer  uint8
-	maxLenValue uint64 // the largest value the length field can hold
-	minLenValue uint64 // the length value of an empty payload
+	// The fast path reads each field with one 8-byte load, which needs
+	// fastMin bytes of input.
+	fastMin          int
+	magicShift       uint
+	magicVal         uint64
+	typeF, idF, lenF field
+	maxLenValue      uint64 // the largest value the length field can hold
+	minLenValue      uint64 // the length value of an empty payload
 }
 
 // NewHeader validates cfg and returns the framing it describes.
@@ -121,6 +132,7 @@ func NewHeader(cfg HeaderConfig) (*Header, error) {
 
 	h := &Header{
 		magic:       slices.Clone(cfg.Magic),
+		magicStr:    string(cfg.Magic),
 		versions:    slices.Clone(cfg.Versions),
 		order:       byteOrder{little: cfg.LittleEndian},
 		verOff:      -1,
@@ -134,6 +146,9 @@ func NewHeader(cfg HeaderConfig) (*Header, error) {
 	if h.versions != nil {
 		h.verOff = off
 		h.defaultVer = h.versions[0]
+		for _, v := range h.versions {
+			h.accepted[v>>6] |= 1 << (v & 63)
+		}
 		off++
 	}
 	h.typeOff = off
@@ -144,6 +159,7 @@ func NewHeader(cfg HeaderConfig) (*Header, error) {
 	off += h.lenWidth
 	h.hdrLen = off
 	if h.checksum != nil {
+		h.crc, _ = h.checksum.(*crcSum)
 		h.trailer = h.checksum.Size()
 		switch cfg.Span {
 		case SpanFrame:
@@ -155,6 +171,14 @@ func NewHeader(cfg HeaderConfig) (*Header, error) {
 		}
 	}
 
+	if len(h.magic) <= 8 {
+		h.magicShift = 64 - 8*uint(len(h.magic))
+		h.magicVal = byteOrder{}.uint(h.magic, len(h.magic))
+		h.typeF, h.idF, h.lenF = newField(h.typeOff, h.typeWidth), newField(h.idOff, h.idWidth), newField(h.lenOff, h.lenWidth)
+		h.fastMin = max(8, h.typeOff+8, h.idOff+8, h.lenOff+8)
+	} else {
+		h.fastMin = 1<<31 - 1 // never: long magics take the general path
+	}
 	h.maxLenValue = maxUint(h.lenWidth)
 	if h.countsFrame {
 		h.minLenValue = uint64(h.hdrLen + h.trailer)
@@ -192,49 +216,74 @@ func (h *Header) MaxPayload() int { return h.maxPayload }
 // byte), version, length against the maximum, checksum. Errors found after the
 // whole header has arrived carry the frame's request id.
 func (h *Header) Split(b []byte) (Frame, int, error) {
-	for i := 0; i < len(h.magic) && i < len(b); i++ {
-		if b[i] != h.magic[i] {
-			return Frame{}, 0, newError(BadMagic, i, fmt.Sprintf("byte %#02x, want %#02x", b[i], h.magic[i]))
-		}
-	}
-	if h.verOff >= 0 && len(b) > h.verOff {
-		if v := b[h.verOff]; !slices.Contains(h.versions, v) {
-			return Frame{}, 0, newError(BadVersion, h.verOff, "version "+strconv.Itoa(int(v))+" not accepted")
-		}
-	}
-	if len(b) < h.hdrLen {
-		return Frame{}, 0, nil
-	}
 	var f Frame
+	n, err := h.SplitInto(b, &f)
+	return f, n, err
+}
+
+func (h *Header) SplitInto(b []byte, f *Frame) (int, error) {
+	var v uint64
+	if len(b) >= h.fastMin && binary.BigEndian.Uint64(b)>>h.magicShift == h.magicVal &&
+		(h.verOff < 0 || h.accepts(b[h.verOff])) {
+		f.Type = uint32(h.order.field(b, h.typeF))
+		f.ID = h.order.field(b, h.idF)
+		v = h.order.field(b, h.lenF)
+	} else {
+		if n, err := h.splitPartial(b); n == 0 || err != nil {
+			return n, err
+		}
+		f.Type = uint32(h.order.uint(b[h.typeOff:], h.typeWidth))
+		f.ID = h.order.uint(b[h.idOff:], h.idWidth)
+		v = h.order.uint(b[h.lenOff:], h.lenWidth)
+	}
 	if h.verOff >= 0 {
 		f.Version = b[h.verOff]
 	}
-	f.Type = uint32(h.order.uint(b[h.typeOff:], h.typeWidth))
-	f.ID = h.order.uint(b[h.idOff:], h.idWidth)
-
-	v := h.order.uint(b[h.lenOff:], h.lenWidth)
 	if v < h.minLenValue {
-		return Frame{}, 0, h.headerError(BadLength, h.lenOff, f.ID, "length "+strconv.FormatUint(v, 10)+" is shorter than the header and trailer it counts")
+		return 0, h.headerError(BadLength, h.lenOff, f.ID, "length "+strconv.FormatUint(v, 10)+" is shorter than the header and trailer it counts")
 	}
 	payload := v - h.minLenValue
 	if payload > uint64(h.maxPayload) {
-		return Frame{}, 0, h.headerError(TooLarge, h.lenOff, f.ID, "payload of "+strconv.FormatUint(payload, 10)+" bytes, max "+strconv.Itoa(h.maxPayload))
+		return 0, h.headerError(TooLarge, h.lenOff, f.ID, "payload of "+strconv.FormatUint(payload, 10)+" bytes, max "+strconv.Itoa(h.maxPayload))
 	}
 	end := h.hdrLen + int(payload)
 	n := end + h.trailer
 	if len(b) < n {
-		return Frame{}, 0, nil
+		return 0, nil
 	}
-	if h.checksum != nil {
-		from := h.checkFrom
-		if !h.checksum.Verify(b[from:end], nil, b[end:n]) {
-			return Frame{}, 0, h.headerError(BadChecksum, end, f.ID, h.checksum.Name()+" mismatch")
+	if h.crc != nil {
+		if binary.BigEndian.Uint32(b[end:n]) != crc32.Checksum(b[h.checkFrom:end], h.crc.table) {
+			return 0, h.headerError(BadChecksum, end, f.ID, h.crc.name+" mismatch")
+		}
+	} else if h.checksum != nil {
+		if !h.checksum.Verify(b[h.checkFrom:end], nil, b[end:n]) {
+			return 0, h.headerError(BadChecksum, end, f.ID, h.checksum.Name()+" mismatch")
 		}
 	}
 	f.Raw = b[:n:n]
 	f.Payload = b[h.hdrLen:end:end]
-	return f, n, nil
+	return n, nil
 }
+
+// splitPartial checks what has arrived of a header that the fast path could
+// not take: the magic byte by byte, then the version. It returns 1 if the
+// whole header is in and good, 0 if more bytes are needed, or the error.
+func (h *Header) splitPartial(b []byte) (int, error) {
+	for i := 0; i < len(h.magic) && i < len(b); i++ {
+		if b[i] != h.magic[i] {
+			return 0, newError(BadMagic, i, fmt.Sprintf("byte %#02x, want %#02x", b[i], h.magic[i]))
+		}
+	}
+	if h.verOff >= 0 && len(b) > h.verOff && !h.accepts(b[h.verOff]) {
+		return 0, newError(BadVersion, h.verOff, "version "+strconv.Itoa(int(b[h.verOff]))+" not accepted")
+	}
+	if len(b) < h.hdrLen {
+		return 0, nil
+	}
+	return 1, nil
+}
+
+func (h *Header) accepts(v uint8) bool { return h.accepted[v>>6]&(1<<(v&63)) != 0 }
 
 func (h *Header) headerError(k Kind, off int, id uint64, detail string) *Error {
 	e := newError(k, off, detail)

@@ -6,8 +6,19 @@ import (
 	"github.com/wirekit/wirekit/frame"
 )
 
-// AppendResponse appends to dst the one response frame the spec requires for
-// the request frame req, with now as the server time of an OrderAck:
+// Response is the one answer the spec requires to a request frame. Build it
+// with Answer; write it with Meta as the frame header and AppendBody as the
+// body.
+type Response struct {
+	Meta frame.Meta
+	ack  OrderAck
+	code ErrorCode
+	msg  string
+	echo []byte // aliases the request
+}
+
+// Answer computes the response to the request frame req, with now as the
+// server time of an OrderAck:
 //
 //   - EchoRequest: an EchoResponse with the same payload;
 //   - NewOrder: an OrderAck, rejected with the first failing check's reason,
@@ -15,36 +26,64 @@ import (
 //   - any other type, including the response types, which a server never
 //     receives as requests: an Error with code 5 (unknown type).
 //
-// None of these close the connection.
-func AppendResponse(dst []byte, req frame.Frame, now uint64) []byte {
+// None of these close the connection. The response may alias req's payload,
+// so it must be written before req's buffer is reused.
+func Answer(req frame.Frame, now uint64) Response {
 	switch req.Type {
 	case TypeEchoRequest:
-		dst, _ = frame.Append(framing, dst, frame.Meta{Type: TypeEchoResponse, ID: req.ID}, req.Payload)
-		return dst
+		return Response{Meta: frame.Meta{Type: TypeEchoResponse, ID: req.ID}, echo: req.Payload}
 	case TypeNewOrder:
 		var o NewOrder
 		if err := o.Decode(req.Payload); err != nil {
-			return AppendError(dst, req.ID, CodeMalformed, err.Error())
+			return ErrorResponse(req.ID, CodeMalformed, err.Error())
 		}
-		ack := OrderAck{OrderID: o.OrderID, ServerTime: now}
-		if ack.Reason = o.Check(); ack.Reason != ReasonNone {
-			ack.Status = Rejected
+		r := Response{Meta: frame.Meta{Type: TypeOrderAck, ID: req.ID}}
+		r.ack = OrderAck{OrderID: o.OrderID, ServerTime: now}
+		if r.ack.Reason = o.Check(); r.ack.Reason != ReasonNone {
+			r.ack.Status = Rejected
 		}
-		dst, m := framing.Begin(dst, frame.Meta{Type: TypeOrderAck, ID: req.ID})
-		dst = ack.Append(dst)
-		dst, _ = framing.Finish(dst, m, nil) // 19 bytes: always under the max
-		return dst
+		return r
 	}
-	return AppendError(dst, req.ID, CodeUnknownType, "unknown request type")
+	return ErrorResponse(req.ID, CodeUnknownType, "unknown request type")
+}
+
+// ErrorResponse returns an Error response with the given request id, code
+// and message (cut to at most 255 bytes on a character boundary).
+func ErrorResponse(id uint64, code ErrorCode, msg string) Response {
+	return Response{Meta: frame.Meta{Type: TypeError, ID: id}, code: code, msg: msg}
+}
+
+// AppendBody appends the response's payload to dst.
+func (r *Response) AppendBody(dst []byte) []byte {
+	switch r.Meta.Type {
+	case TypeEchoResponse:
+		return append(dst, r.echo...)
+	case TypeOrderAck:
+		return r.ack.Append(dst)
+	}
+	msg := r.msg[:cut255(r.msg)]
+	dst = append(dst, byte(r.code>>8), byte(r.code), byte(len(msg)))
+	return append(dst, msg...)
+}
+
+// AppendResponse appends the whole response frame for req to dst.
+func AppendResponse(dst []byte, req frame.Frame, now uint64) []byte {
+	r := Answer(req, now)
+	return appendFrame(dst, &r)
 }
 
 // AppendError appends an Error frame with the given request id, code and
 // message (cut to at most 255 bytes on a character boundary).
 func AppendError(dst []byte, id uint64, code ErrorCode, msg string) []byte {
-	dst, m := framing.Begin(dst, frame.Meta{Type: TypeError, ID: id})
-	msg = msg[:cut255(msg)]
-	dst = append(dst, byte(code>>8), byte(code), byte(len(msg)))
-	dst = append(dst, msg...)
+	r := ErrorResponse(id, code, msg)
+	return appendFrame(dst, &r)
+}
+
+func appendFrame(dst []byte, r *Response) []byte {
+	dst, m := framing.Begin(dst, r.Meta)
+	dst = r.AppendBody(dst)
+	// Echo payloads come from frames this framing accepted, and the other
+	// bodies are a few hundred bytes at most: never over the max.
 	dst, _ = framing.Finish(dst, m, nil)
 	return dst
 }
