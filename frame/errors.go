@@ -65,12 +65,18 @@ type Error struct {
 	// Offset is the position of the offending byte, counted from the start
 	// of the input given to Split. Readers that track a stream position (the
 	// stream package does) add it, so Offset counts from the start of the
-	// connection.
+	// connection. For an error from Finish it counts from the start of the
+	// body.
 	Offset int64
 	// Fatal reports whether the stream can go on after this error. When it
 	// can, the caller drops Skip bytes and splits again.
 	Fatal bool
 	Skip  int
+	// Resync, on a non-fatal error, reports that the bad frame goes on past
+	// the Skip bytes: its end has not arrived yet. The caller drops Skip
+	// bytes, then passes the bytes that follow to the framing's Resync
+	// method (see [Resyncer]) instead of Split, until Resync reports the end.
+	Resync bool
 	// ID is the request id of the offending frame, when the framing has an id
 	// field and the whole header had arrived (HasID). Protocols echo it in
 	// their error reply.
@@ -96,4 +102,11 @@ func (e *Error) Is(target error) bool {
 
 func newError(k Kind, off int, detail string) *Error {
 	return &Error{Kind: k, Offset: int64(off), Fatal: k.Fatal(), Detail: detail}
+}
+
+// writeError reports a frame that Finish refused, with the offset of the
+// problem in the frame's body. Nothing was written, so the stream is intact:
+// such errors are never fatal.
+func writeError(k Kind, off int, detail string) *Error {
+	return &Error{Kind: k, Offset: int64(off), Detail: detail}
 }

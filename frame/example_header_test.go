@@ -30,7 +30,7 @@ func ExampleHeader() {
 	wire, _ := frame.Append(h, nil, frame.Meta{Type: 1, ID: 7}, []byte("hi"))
 	fmt.Printf("% x\n", wire)
 
-	f, n, err := h.Split(wire)
+	f, n, err := frame.Next(h, wire)
 	fmt.Printf("type %d, id %d, payload %q, %d bytes, %v\n", f.Type, f.ID, f.Payload, n, err)
 	// Output:
 	// 57 4b 01 01 00 00 00 07 00 00 00 02 68 69 ee d5 66 3d
@@ -58,14 +58,14 @@ func ExampleHeader_Begin() {
 //
 // Input:
 //
-//	+ type +--- length ---+- payload -+
-//	|  05  |  08 00 00 00 | a b c     |
-//	+------+--------------+-----------+
+//   - type +--- length ---+- payload -+
+//     |  05  |  08 00 00 00 | a b c     |
+//     +------+--------------+-----------+
 //
 // Output: type 5, payload "abc" (length 8 = 1 + 4 + 3)
 func ExampleHeader_lengthCountsFrame() {
 	h, _ := frame.NewHeader(frame.HeaderConfig{TypeWidth: 1, LittleEndian: true, LengthCountsFrame: true})
-	f, _, _ := h.Split([]byte("\x05\x08\x00\x00\x00abc"))
+	f, _, _ := frame.Next(h, []byte("\x05\x08\x00\x00\x00abc"))
 	fmt.Printf("type %d, payload %q\n", f.Type, f.Payload)
 	// Output: type 5, payload "abc"
 }
@@ -81,7 +81,7 @@ func ExampleHeader_lengthCountsFrame() {
 //	      ^ offset 1
 func ExampleHeader_badMagic() {
 	h, _ := frame.NewHeader(frame.HeaderConfig{Magic: []byte("WK"), TypeWidth: 1})
-	_, _, err := h.Split([]byte("WX"))
+	_, _, err := frame.Next(h, []byte("WX"))
 	var fe *frame.Error
 	errors.As(err, &fe)
 	fmt.Println(err)
@@ -102,7 +102,7 @@ func ExampleHeader_badMagic() {
 //	+-------------+-------------+
 func ExampleHeader_maxPayload() {
 	h, _ := frame.NewHeader(frame.HeaderConfig{IDWidth: 4, MaxPayload: 1 << 20})
-	_, _, err := h.Split([]byte("\x00\x00\x00\x09\x00\x10\x00\x01"))
+	_, _, err := frame.Next(h, []byte("\x00\x00\x00\x09\x00\x10\x00\x01"))
 	var fe *frame.Error
 	errors.As(err, &fe)
 	fmt.Println(err)
@@ -121,7 +121,7 @@ func ExampleHMACSHA256() {
 	fmt.Println(len(wire), "bytes: 2 length + 6 payload + 16 tag")
 
 	wire[7] = '9' // "pay 19"
-	_, _, err := h.Split(wire)
+	_, _, err := frame.Next(h, wire)
 	fmt.Println(err)
 	// Output:
 	// 24 bytes: 2 length + 6 payload + 16 tag
@@ -141,7 +141,7 @@ func ExampleFixed() {
 	f, _ := frame.NewFixed(4)
 	in := []byte("abcdefghi")
 	for {
-		fr, n, err := f.Split(in)
+		fr, n, err := frame.Next(f, in)
 		if n == 0 || err != nil {
 			fmt.Printf("need more: %q\n", in)
 			break

@@ -29,12 +29,13 @@ func NewFixed(size int) (*Fixed, error) {
 func (x *Fixed) Size() int { return x.size }
 
 // Split implements [Framing].
-func (x *Fixed) Split(b []byte) (Frame, int, error) {
+func (x *Fixed) Split(b []byte, f *Frame) (int, error) {
 	if len(b) < x.size {
-		return Frame{}, 0, nil
+		return 0, nil
 	}
-	f := b[:x.size:x.size]
-	return Frame{Raw: f, Payload: f}, x.size, nil
+	raw := b[:x.size:x.size]
+	*f = Frame{Raw: raw, Payload: raw}
+	return x.size, nil
 }
 
 // Begin implements [Framing]; fixed frames have no header.
@@ -46,7 +47,7 @@ func (x *Fixed) Begin(dst []byte, _ Meta) ([]byte, Mark) {
 // exactly Size bytes.
 func (x *Fixed) Finish(dst []byte, m Mark, tail []byte) ([]byte, error) {
 	if n := len(dst) - m.body + len(tail); n != x.size {
-		return dst[:m.start], newError(BadBody, 0, "fixed frame of "+strconv.Itoa(x.size)+" bytes given a "+strconv.Itoa(n)+"-byte body")
+		return dst[:m.start], writeError(BadBody, 0, "fixed frame of "+strconv.Itoa(x.size)+" bytes given a "+strconv.Itoa(n)+"-byte body")
 	}
 	return dst, nil
 }

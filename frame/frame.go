@@ -33,10 +33,16 @@ import "unsafe"
 type Framing interface {
 	// Split looks for a complete frame at the start of b.
 	//
-	// It returns the frame and the number of bytes it occupies in b. If b does
-	// not yet hold a complete frame, it returns n == 0 and a nil error: the
-	// caller reads more and calls Split again with the longer input. A frame's
-	// slices alias b.
+	// When it finds one it stores it in *f, whose slices alias b, and
+	// returns the number of bytes the frame occupies in b. If b does not yet
+	// hold a complete frame, it returns n == 0 and a nil error: the caller
+	// reads more and calls Split again with the longer input. Unless it
+	// returns n > 0, *f is left in an unspecified state.
+	//
+	// The frame goes into a caller's struct rather than being returned
+	// because it is about 100 bytes: copying it up the call stack costs
+	// as much as the rest of splitting a small frame. [Next] returns it by
+	// value, for code off the hot path.
 	//
 	// On broken input it returns an *Error. If the error is not fatal the
 	// caller drops Error.Skip bytes and goes on; a fatal error means the stream
@@ -44,7 +50,7 @@ type Framing interface {
 	// carry them arrive, so a hostile length is refused before any memory is
 	// committed to it, and it reports the same error at the same offset however
 	// the input was chunked.
-	Split(b []byte) (f Frame, n int, err error)
+	Split(b []byte, f *Frame) (n int, err error)
 
 	// Begin appends the frame header for h to dst, with the length and
 	// checksum left to Finish, and returns the extended slice and a mark for
@@ -130,6 +136,17 @@ func (m Mark) Start() int { return m.start }
 
 // Body returns the offset in the buffer of the body's first byte.
 func (m Mark) Body() int { return m.body }
+
+// Next is Split returning the frame by value, for code where convenience
+// matters more than a copy: tests, tools, one-off parsing.
+func Next(fr Framing, b []byte) (Frame, int, error) {
+	var f Frame
+	n, err := fr.Split(b, &f)
+	if n == 0 {
+		f = Frame{}
+	}
+	return f, n, err
+}
 
 // Append writes one complete frame with the given body: Begin, append body,
 // Finish.

@@ -215,13 +215,7 @@ func (h *Header) MaxPayload() int { return h.maxPayload }
 // Checks run in wire order, each as soon as its bytes are in: magic (byte by
 // byte), version, length against the maximum, checksum. Errors found after the
 // whole header has arrived carry the frame's request id.
-func (h *Header) Split(b []byte) (Frame, int, error) {
-	var f Frame
-	n, err := h.SplitInto(b, &f)
-	return f, n, err
-}
-
-func (h *Header) SplitInto(b []byte, f *Frame) (int, error) {
+func (h *Header) Split(b []byte, f *Frame) (int, error) {
 	var v uint64
 	if len(b) >= h.fastMin && binary.BigEndian.Uint64(b)>>h.magicShift == h.magicVal &&
 		(h.verOff < 0 || h.accepts(b[h.verOff])) {
@@ -316,7 +310,7 @@ func (h *Header) Begin(dst []byte, m Meta) ([]byte, Mark) {
 func (h *Header) Finish(dst []byte, m Mark, tail []byte) ([]byte, error) {
 	payload := len(dst) - m.body + len(tail)
 	if payload > h.maxPayload {
-		return dst[:m.start], newError(TooLarge, 0, "payload of "+strconv.Itoa(payload)+" bytes, max "+strconv.Itoa(h.maxPayload))
+		return dst[:m.start], writeError(TooLarge, 0, "payload of "+strconv.Itoa(payload)+" bytes, max "+strconv.Itoa(h.maxPayload))
 	}
 	h.order.put(dst[m.start+h.lenOff:], uint64(payload)+h.minLenValue, h.lenWidth)
 	if h.checksum != nil {

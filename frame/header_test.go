@@ -57,7 +57,7 @@ func TestHeaderSpecVector(t *testing.T) {
 	wire := unhex(t, specVector)
 	body := wire[12 : len(wire)-4]
 
-	f, n, err := h.Split(wire)
+	f, n, err := Next(h, wire)
 	if err != nil || n != len(wire) {
 		t.Fatalf("Split = n %d, err %v; want %d, nil", n, err, len(wire))
 	}
@@ -124,7 +124,7 @@ func TestHeaderVectors(t *testing.T) {
 			if !bytes.Equal(got[6:], want) {
 				t.Fatalf("Append:\n got %x\nwant %x", got[6:], want)
 			}
-			f, n, err := h.Split(append(want, 0xEE)) // a byte of the next frame
+			f, n, err := Next(h, append(want, 0xEE)) // a byte of the next frame
 			if err != nil || n != len(want) {
 				t.Fatalf("Split: n %d err %v, want %d", n, err, len(want))
 			}
@@ -135,7 +135,7 @@ func TestHeaderVectors(t *testing.T) {
 				t.Errorf("meta %+v, want %+v", f.Meta, tt.meta)
 			}
 			for short := range len(want) {
-				if _, n, err := h.Split(want[:short]); n != 0 || err != nil {
+				if _, n, err := Next(h, want[:short]); n != 0 || err != nil {
 					t.Fatalf("Split of %d/%d bytes: n %d err %v, want need-more", short, len(want), n, err)
 				}
 			}
@@ -213,7 +213,7 @@ func TestHeaderErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, n, err := h.Split(tt.in)
+			_, n, err := Next(h, tt.in)
 			var fe *Error
 			if !errors.As(err, &fe) {
 				t.Fatalf("Split = n %d, err %v; want *Error", n, err)
@@ -237,7 +237,7 @@ func TestHeaderMaxPayload(t *testing.T) {
 		if err != nil {
 			t.Fatalf("counts=%v: Append max: %v", counts, err)
 		}
-		if _, n, err := h.Split(ok); err != nil || n != len(ok) {
+		if _, n, err := Next(h, ok); err != nil || n != len(ok) {
 			t.Fatalf("counts=%v: Split max: n %d err %v", counts, n, err)
 		}
 		// max+1 is refused on both sides.
@@ -246,7 +246,7 @@ func TestHeaderMaxPayload(t *testing.T) {
 		}
 		big := bytes.Clone(ok[:5])
 		h.order.put(big[3:], h.order.uint(big[3:], 2)+1, 2)
-		if _, _, err := h.Split(big); !errors.Is(err, TooLarge) {
+		if _, _, err := Next(h, big); !errors.Is(err, TooLarge) {
 			t.Errorf("counts=%v: Split of a max+1 header = %v, want TooLarge as soon as the header is in", counts, err)
 		}
 	}
@@ -254,7 +254,7 @@ func TestHeaderMaxPayload(t *testing.T) {
 
 func TestHeaderCountsFrameTooShort(t *testing.T) {
 	h := mustHeader(t, HeaderConfig{IDWidth: 4, LengthWidth: 2, LengthCountsFrame: true})
-	_, _, err := h.Split(unhex(t, "00000001 0005")) // header alone is 6 bytes
+	_, _, err := Next(h, unhex(t, "00000001 0005")) // header alone is 6 bytes
 	var fe *Error
 	if !errors.As(err, &fe) || fe.Kind != BadLength || fe.Offset != 4 || fe.ID != 1 {
 		t.Errorf("err = %v, want BadLength at 4 with id 1", err)
@@ -314,20 +314,27 @@ func TestNewHeaderRejects(t *testing.T) {
 
 func TestHeaderZeroAllocs(t *testing.T) {
 	hm, _ := HMACSHA256([]byte("k"), 16)
-	for _, c := range []Checksum{CRC32C(), hm} {
+	checksums := []Checksum{CRC32C(), hm}
+	if raceEnabled {
+		// The race detector makes sync.Pool drop items at random, so the
+		// pooled HMAC states are sometimes made anew.
+		checksums = checksums[:1]
+	}
+	for _, c := range checksums {
 		cfg := ordersConfig()
 		cfg.Checksum = c
 		h := mustHeader(t, cfg)
 		body := make([]byte, 64)
 		buf := make([]byte, 0, 256)
 		wire, _ := Append(h, nil, Meta{Type: 3, ID: 7}, body)
+		var f Frame
 		allocs := testing.AllocsPerRun(100, func() {
 			dst, m := h.Begin(buf[:0], Meta{Type: 3, ID: 7})
 			dst = append(dst, body...)
 			if _, err := h.Finish(dst, m, nil); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := h.Split(wire); err != nil {
+			if _, err := h.Split(wire, &f); err != nil {
 				t.Fatal(err)
 			}
 		})

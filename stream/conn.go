@@ -86,9 +86,10 @@ type Conn struct {
 	inBox   *[]byte // the pooled buffer in came from, nil when released
 	in      []byte  // len(in) is the usable size, at most maxInbound
 	r, w    int
-	pos     int64 // stream offset of in[r]: bytes consumed so far
-	lent    int   // length of the frame last returned, which ends at in[r]
-	discard int   // bytes of a skipped frame that are still to arrive
+	pos     int64       // stream offset of in[r]: bytes consumed so far
+	lent    int         // length of the frame last returned, which ends at in[r]
+	cur     frame.Frame // the frame last split
+	discard int         // bytes of a skipped frame that are still to arrive
 	// resyncer, while not nil, finds the end of a skipped frame (after
 	// discard): the bytes it claims are dropped as they arrive.
 	resyncer frame.Resyncer

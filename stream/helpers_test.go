@@ -38,31 +38,32 @@ const (
 // the slice it is given, which is all testFraming needs.
 var marker, _ = frame.NewFixed(1)
 
-func (t testFraming) Split(b []byte) (frame.Frame, int, error) {
+func (t testFraming) Split(b []byte, f *frame.Frame) (int, error) {
 	if len(b) == 0 {
-		return frame.Frame{}, 0, nil
+		return 0, nil
 	}
 	if b[0] != goodMagic && b[0] != skipMagic {
-		return frame.Frame{}, 0, &frame.Error{Kind: frame.BadMagic, Fatal: true}
+		return 0, &frame.Error{Kind: frame.BadMagic, Fatal: true}
 	}
 	if len(b) < testHdrLen {
-		return frame.Frame{}, 0, nil
+		return 0, nil
 	}
 	length := binary.BigEndian.Uint32(b[1:])
 	if uint64(length) > uint64(t.max) {
-		return frame.Frame{}, 0, &frame.Error{Kind: frame.TooLarge, Offset: 1, Fatal: true}
+		return 0, &frame.Error{Kind: frame.TooLarge, Offset: 1, Fatal: true}
 	}
 	end := testHdrLen + int(length)
 	if b[0] == skipMagic {
-		return frame.Frame{}, 0, &frame.Error{Kind: frame.BadVersion, Skip: end + 1}
+		return 0, &frame.Error{Kind: frame.BadVersion, Skip: end + 1}
 	}
 	if len(b) <= end {
-		return frame.Frame{}, 0, nil
+		return 0, nil
 	}
 	if sum(b[testHdrLen:end], nil) != b[end] {
-		return frame.Frame{}, 0, &frame.Error{Kind: frame.BadChecksum, Offset: int64(end), Fatal: true}
+		return 0, &frame.Error{Kind: frame.BadChecksum, Offset: int64(end), Fatal: true}
 	}
-	return frame.Frame{Raw: b[: end+1 : end+1], Payload: b[testHdrLen:end:end]}, end + 1, nil
+	*f = frame.Frame{Raw: b[: end+1 : end+1], Payload: b[testHdrLen:end:end]}
+	return end + 1, nil
 }
 
 func (t testFraming) Begin(dst []byte, h frame.Meta) ([]byte, frame.Mark) {

@@ -376,7 +376,7 @@ type errFraming struct {
 	err error
 }
 
-func (x errFraming) Split([]byte) (frame.Frame, int, error) { return frame.Frame{}, 0, x.err }
+func (x errFraming) Split([]byte, *frame.Frame) (int, error) { return 0, x.err }
 
 // TestErrorsMadeFatal: errors the Conn cannot step over stop the stream.
 func TestErrorsMadeFatal(t *testing.T) {

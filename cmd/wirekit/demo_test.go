@@ -70,11 +70,11 @@ func TestDemoServerAnswersGarbageWithErrorAndCloses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, n, err := orders.Framing().Split(all)
+	f, n, err := frame.Next(orders.Framing(), all)
 	if err != nil || f.Type != orders.TypeEchoResponse || string(f.Payload) != "hi" {
 		t.Fatalf("first response %+v %v", f.Meta, err)
 	}
-	f, _, err = orders.Framing().Split(all[n:])
+	f, _, err = frame.Next(orders.Framing(), all[n:])
 	var e orders.Error
 	if err != nil || f.Type != orders.TypeError || e.Decode(f.Payload) != nil || e.Code != orders.CodeBadMagic {
 		t.Fatalf("second response %+v %+v %v", f.Meta, e, err)

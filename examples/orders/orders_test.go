@@ -40,7 +40,7 @@ func TestSpecVector(t *testing.T) {
 	if err != nil || !bytes.Equal(dst, wire) {
 		t.Fatalf("encode:\n got %x (%v)\nwant %x", dst, err, wire)
 	}
-	f, n, err := Framing().Split(wire)
+	f, n, err := frame.Next(Framing(), wire)
 	if err != nil || n != len(wire) || f.Type != TypeNewOrder || f.ID != 7 {
 		t.Fatalf("split: %+v %d %v", f.Meta, n, err)
 	}
@@ -106,7 +106,7 @@ func TestCheckOrder(t *testing.T) {
 func TestAppendResponse(t *testing.T) {
 	split := func(b []byte) frame.Frame {
 		t.Helper()
-		f, n, err := Framing().Split(b)
+		f, n, err := frame.Next(Framing(), b)
 		if err != nil || n != len(b) {
 			t.Fatalf("response does not split as one frame: n %d/%d err %v", n, len(b), err)
 		}
@@ -153,7 +153,7 @@ func TestAppendResponse(t *testing.T) {
 
 func TestErrorMessageCutOnRuneBoundary(t *testing.T) {
 	msg := strings.Repeat("é", 200) // 400 bytes
-	f, _, err := Framing().Split(AppendError(nil, 1, CodeMalformed, msg))
+	f, _, err := frame.Next(Framing(), AppendError(nil, 1, CodeMalformed, msg))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestCodeFor(t *testing.T) {
 }
 
 func TestResponseZeroAllocs(t *testing.T) {
-	req, _, _ := Framing().Split(unhex(t, specVector))
+	req, _, _ := frame.Next(Framing(), unhex(t, specVector))
 	buf := make([]byte, 0, 256)
 	if n := testing.AllocsPerRun(100, func() { buf = AppendResponse(buf[:0], req, 1) }); n != 0 {
 		t.Errorf("%v allocs per response", n)
