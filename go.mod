@@ -1,3 +1,5 @@
 module github.com/wirekit/wirekit
 
-go 1.26
+go 1.26.0
+
+require go.uber.org/goleak v1.3.0
