@@ -154,3 +154,45 @@ func ExampleFixed() {
 	// "efgh"
 	// need more: "i"
 }
+
+// Versions lists the versions a reader accepts; Begin writes Meta.Version,
+// or the first listed version when Meta.Version is 0. Any other version is
+// refused as soon as its byte arrives.
+//
+// Input:
+//
+//	+ ver +- length -+- payload -+
+//	| 02  |    01    |     x     |
+//	+-----+----------+-----------+
+//
+// Output: version 2, payload "x"; a frame of version 3 is BadVersion at offset 0.
+func ExampleHeader_versions() {
+	h, _ := frame.NewHeader(frame.HeaderConfig{Versions: []uint8{1, 2}, LengthWidth: 1})
+	f, _, _ := frame.Next(h, []byte("\x02\x01x"))
+	fmt.Printf("version %d, payload %q\n", f.Version, f.Payload)
+	_, _, err := frame.Next(h, []byte("\x03"))
+	fmt.Println(err)
+	// Output:
+	// version 2, payload "x"
+	// frame: bad version at offset 0: version 3 not accepted
+}
+
+// Span chooses the bytes the checksum covers: here the payload only, so a
+// relay may rewrite the header without recomputing the CRC.
+//
+// Input:
+//
+//	+ type +- length -+- payload -+---- CRC-32 of "hi" ----+
+//	|  01  |    02    |   h  i    |     d8 93 2a ac       |
+//	+------+----------+-----------+-----------------------+
+func ExampleSpan() {
+	h, _ := frame.NewHeader(frame.HeaderConfig{TypeWidth: 1, LengthWidth: 1, Checksum: frame.CRC32(), Span: frame.SpanPayload})
+	wire, _ := frame.Append(h, nil, frame.Meta{Type: 1}, []byte("hi"))
+	fmt.Printf("% x\n", wire)
+	wire[0] = 2 // another type: the checksum still holds
+	f, _, err := frame.Next(h, wire)
+	fmt.Println(f.Type, err)
+	// Output:
+	// 01 02 68 69 d8 93 2a ac
+	// 2 <nil>
+}

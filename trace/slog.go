@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"context"
 	"log/slog"
 	"strconv"
 	"unsafe"
@@ -15,7 +16,7 @@ import (
 // neither formats nor copies the bytes; like any slice or string passed to
 // slog as an argument, converting Hex to an interface costs one 24-byte
 // allocation whatever the size of the data. Code that must not allocate at
-// all checks the level first:
+// all checks the level first, as [Log] does:
 //
 //	if logger.Enabled(ctx, slog.LevelDebug) {
 //		logger.DebugContext(ctx, "frame in", "bytes", trace.Hex(frame))
@@ -75,4 +76,15 @@ func dumpString(data []byte, limit int) string {
 	}
 	// b is never written again, so the string can share its memory.
 	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// Log logs msg with data as a hex dump under key, at most limit bytes of it
+// (see [HexN]), if l is enabled for level. It checks the level before
+// building anything, so a disabled call allocates nothing: the way to log
+// frames on a hot path.
+func Log(ctx context.Context, l *slog.Logger, level slog.Level, msg, key string, data []byte, limit int) {
+	if l == nil || !l.Enabled(ctx, level) {
+		return
+	}
+	l.LogAttrs(ctx, level, msg, slog.Any(key, HexN(data, limit)))
 }

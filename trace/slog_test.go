@@ -159,3 +159,21 @@ func BenchmarkHexNEnabled(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+func TestLog(t *testing.T) {
+	ctx := context.Background()
+	var buf bytes.Buffer
+	frame := make([]byte, 1<<20)
+	off := jsonLogger(&buf, slog.LevelInfo)
+	if allocs := testing.AllocsPerRun(100, func() { Log(ctx, off, slog.LevelDebug, "frame in", "bytes", frame, 64) }); allocs != 0 {
+		t.Errorf("disabled Log: %v allocations, want 0", allocs)
+	}
+	Log(ctx, nil, slog.LevelError, "frame in", "bytes", frame, 64) // a nil logger logs nothing
+	if buf.Len() != 0 {
+		t.Fatalf("disabled logger wrote %q", buf.String())
+	}
+	Log(ctx, jsonLogger(&buf, slog.LevelDebug), slog.LevelDebug, "frame in", "bytes", []byte("WK\x01"), 64)
+	if !strings.Contains(buf.String(), `"msg":"frame in"`) || !strings.Contains(buf.String(), "57 4b 01") {
+		t.Errorf("enabled Log wrote %q", buf.String())
+	}
+}
