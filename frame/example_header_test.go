@@ -161,9 +161,9 @@ func ExampleFixed() {
 //
 // Input:
 //
-//   - ver +- length -+- payload -+
-//     | 02  |    01    |     x     |
-//     +-----+----------+-----------+
+//	+-- ver --+- length -+- payload -+
+//	|   02    |    01    |     x     |
+//	+---------+----------+-----------+
 //
 // Output: version 2, payload "x"; a frame of version 3 is BadVersion at offset 0.
 func ExampleHeader_versions() {
@@ -182,9 +182,9 @@ func ExampleHeader_versions() {
 //
 // Input:
 //
-//   - type +- length -+- payload -+---- CRC-32 of "hi" ----+
-//     |  01  |    02    |   h  i    |     d8 93 2a ac       |
-//     +------+----------+-----------+-----------------------+
+//	+-- type --+- length -+- payload -+-- CRC-32 of "hi" --+
+//	|    01    |    02    |   h  i    |    d8 93 2a ac     |
+//	+----------+----------+-----------+--------------------+
 func ExampleSpan() {
 	h, _ := frame.NewHeader(frame.HeaderConfig{TypeWidth: 1, LengthWidth: 1, Checksum: frame.CRC32(), Span: frame.SpanPayload})
 	wire, _ := frame.Append(h, nil, frame.Meta{Type: 1}, []byte("hi"))
