@@ -1,0 +1,323 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/wirekit/wirekit/frame"
+)
+
+// Request is one request frame to send.
+type Request struct {
+	// Meta is the frame's header. Type and Version go on the wire as given;
+	// ID is ignored, as the client assigns the request id itself.
+	Meta frame.Meta
+	// Body is the frame's payload. It is copied into the connection's
+	// outbound buffer before Call waits, but Call may copy it again to send
+	// an idempotent request once more: leave it alone until Call returns.
+	Body []byte
+	// Idempotent marks a request that the server may safely receive twice.
+	// When the connection of such a call dies before its response arrives,
+	// the call is sent again on another connection, or on the same one once
+	// it is back, up to [Config.MaxRetries] times and as long as its context
+	// lives. Any other call fails with a [*ConnError] instead: the request
+	// may have been carried out.
+	Idempotent bool
+}
+
+// Response is the answer to a call.
+type Response struct {
+	// Meta is the response frame's header: Version, Type and the request id
+	// the client chose.
+	Meta frame.Meta
+	// Payload is the response frame's payload appended to the dst given to
+	// Call: it belongs to the caller.
+	Payload []byte
+}
+
+// Stats counts what a [Client] did since [Dial]. See [Client.Stats].
+type Stats struct {
+	Dials      uint64 // connections opened, by Dial and by redials
+	DialErrors uint64 // attempts to open a connection that failed
+	ConnsLost  uint64 // connections that died, not counting those Close closed
+	Retries    uint64 // idempotent calls sent again after their connection died
+	Late       uint64 // responses to calls that had given up: discarded
+	Unmatched  uint64 // responses whose id matched no call: dropped
+}
+
+// Client sends requests to one server over a pool of connections and
+// matches each response to its call by request id. It is safe for concurrent
+// use: many goroutines calling at once share the connections, and their
+// requests go out in shared writes. Build it with [Dial].
+type Client struct {
+	s     *settings
+	slots []*slot
+	rr    atomic.Uint32 // round-robin start of the next pick
+	calls sync.Pool     // of *call
+
+	mu     sync.Mutex
+	closed bool
+	up     chan struct{} // closed, and replaced, whenever a connection comes up
+
+	done   chan struct{}   // closed by Close
+	ctx    context.Context // ended by Close: bounds redials
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the client started
+
+	stats struct {
+		dials, dialErrors, connsLost, retries, late, unmatched atomic.Uint64
+	}
+}
+
+// call is one Call waiting for its response. The reader, or the teardown of
+// the connection, fills resp or err and sends on done exactly once, and only
+// for a call still registered: a call that gave up was unregistered, so it
+// gets no send, and its struct, channel included, can serve the next Call.
+type call struct {
+	dst  []byte
+	resp Response
+	err  error
+	done chan struct{} // capacity 1: senders never block
+}
+
+// errNotQueued tells Call that the connection it chose died before the
+// request was queued: nothing was sent, so any call may try another.
+var errNotQueued = errors.New("client: connection gone before the request was queued")
+
+// Dial opens a client to the server at addr (network as in [net.Dial]):
+// it opens cfg.Conns connections at once, TLS handshakes included, and
+// returns once all are up. It fails if any fails, or if ctx ends first.
+//
+// Later, when a connection dies, the client opens it again in the
+// background, spacing the attempts by cfg.Backoff, until [Client.Close].
+func Dial(ctx context.Context, network, addr string, cfg Config) (*Client, error) {
+	s, err := newSettings(network, addr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		s:    s,
+		up:   make(chan struct{}),
+		done: make(chan struct{}),
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.calls.New = func() any { return &call{done: make(chan struct{}, 1)} }
+	c.slots = make([]*slot, s.Conns)
+	sessions := make([]*session, s.Conns)
+	errs := make([]error, s.Conns)
+	var wg sync.WaitGroup
+	for i := range c.slots {
+		c.slots[i] = newSlot(c, i)
+		wg.Go(func() { sessions[i], errs[i] = c.slots[i].dial(ctx) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			for _, sess := range sessions {
+				if sess != nil {
+					sess.sc.Close()
+				}
+			}
+			c.cancel()
+			return nil, err
+		}
+	}
+	for i, sl := range c.slots {
+		c.attach(sl, sessions[i])
+		c.wg.Add(1)
+		go sl.run(sessions[i])
+	}
+	return c, nil
+}
+
+// Call sends req and waits for its response, whose payload it appends to
+// dst. With a dst of enough capacity, reused from call to call, Call
+// allocates nothing.
+//
+// Call returns when the response arrives, or with an error when:
+//   - ctx ends: ctx.Err(). The call's place on its connection is free at
+//     once; its request id stays reserved until the late response arrives
+//     and is discarded, or the connection dies.
+//   - the connection dies with the call in flight: a [*ConnError]
+//     (errors.Is(err, [ErrConnLost])), unless req is idempotent and can be
+//     sent again (see [Request.Idempotent]).
+//   - the framing refuses the request (a body over its maximum): the
+//     framing's *frame.Error. Nothing was sent.
+//   - the client is closed: [ErrClosed].
+//
+// While no connection is up (the server is away and the client is
+// redialing), Call waits for one, for as long as ctx allows, rather than
+// failing at once: a short outage costs callers latency, not errors, and the
+// caller's context remains the one bound on a call. Likewise, when every
+// connection has [Config.MaxPending] calls in flight, Call waits for a place.
+func (c *Client) Call(ctx context.Context, req Request, dst []byte) (Response, error) {
+	if err := ctx.Err(); err != nil {
+		return Response{}, err
+	}
+	cl := c.calls.Get().(*call)
+	defer c.calls.Put(cl)
+	for retries := 0; ; {
+		sl, err := c.acquire(ctx)
+		if err != nil {
+			return Response{}, err
+		}
+		cl.dst = dst
+		err = sl.roundTrip(ctx, cl, req)
+		<-sl.sem
+		resp := cl.resp
+		*cl = call{done: cl.done} // keep no caller memory in the pool
+		switch {
+		case err == nil:
+			return resp, nil
+		case err == errNotQueued:
+			continue
+		case req.Idempotent && retries < c.s.MaxRetries && errors.Is(err, ErrConnLost) && ctx.Err() == nil:
+			retries++
+			c.stats.retries.Add(1)
+			continue
+		}
+		return Response{}, err
+	}
+}
+
+// acquire picks a connection and takes a place among its calls in flight,
+// waiting for a connection to come up or a place to free as ctx allows.
+func (c *Client) acquire(ctx context.Context) (*slot, error) {
+	for {
+		sl := c.pick()
+		if sl == nil {
+			if err := c.waitUp(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		select {
+		case sl.sem <- struct{}{}:
+			return sl, nil
+		default:
+		}
+		select {
+		case sl.sem <- struct{}{}:
+			return sl, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.done:
+			return nil, ErrClosed
+		}
+	}
+}
+
+// pick returns the connection that is up and has the fewest calls in
+// flight, or nil if none is up. The scan starts one further at each pick,
+// so that ties (an idle pool) go round robin.
+func (c *Client) pick() *slot {
+	if len(c.slots) == 1 {
+		if sl := c.slots[0]; sl.cur.Load() != nil {
+			return sl
+		}
+		return nil
+	}
+	start := int(c.rr.Add(1))
+	var best *slot
+	least := math.MaxInt
+	for i := range c.slots {
+		sl := c.slots[(start+i)%len(c.slots)]
+		if sl.cur.Load() == nil {
+			continue
+		}
+		if n := len(sl.sem); n < least {
+			best, least = sl, n
+			if n == 0 {
+				break
+			}
+		}
+	}
+	return best
+}
+
+// waitUp waits until a connection may be up, ctx ends or the client closes.
+func (c *Client) waitUp(ctx context.Context) error {
+	c.mu.Lock()
+	up, closed := c.up, c.closed
+	c.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	// A connection that came up before up was read closed an earlier
+	// channel: look again before waiting on this one.
+	if c.pick() != nil {
+		return nil
+	}
+	select {
+	case <-up:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return ErrClosed
+	}
+}
+
+// attach makes s the live connection of sl, unless the client is closed, in
+// which case it closes s and reports false.
+func (c *Client) attach(sl *slot, s *session) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		s.sc.Close()
+		return false
+	}
+	c.wg.Add(1)
+	go s.writeLoop()
+	sl.cur.Store(s)
+	close(c.up)
+	c.up = make(chan struct{})
+	return true
+}
+
+// Close fails the calls in flight with [ErrClosed], closes the connections,
+// stops redialing and waits for the client's goroutines to end. Calls made
+// afterwards fail with ErrClosed. Close is idempotent; it always returns
+// nil.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	close(c.done)
+	c.cancel()
+	for _, sl := range c.slots {
+		if s := sl.cur.Load(); s != nil {
+			s.fail(ErrClosed)
+		}
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+	return nil
+}
+
+func (c *Client) isClosed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Stats returns the client's counters.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Dials:      c.stats.dials.Load(),
+		DialErrors: c.stats.dialErrors.Load(),
+		ConnsLost:  c.stats.connsLost.Load(),
+		Retries:    c.stats.retries.Load(),
+		Late:       c.stats.late.Load(),
+		Unmatched:  c.stats.unmatched.Load(),
+	}
+}

@@ -1,0 +1,121 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wirekit/wirekit/client"
+	"github.com/wirekit/wirekit/frame"
+)
+
+// narrowIDs is a framing with a 1-byte request id: 255 usable ids, so that
+// tests wrap around quickly.
+var narrowIDs = func() frame.Framing {
+	h, err := frame.NewHeader(frame.HeaderConfig{Magic: []byte("N"), TypeWidth: 1, IDWidth: 1, LengthWidth: 2, Checksum: frame.CRC32C()})
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
+// TestIDWraparound: the server holds the answer to one call while 1000
+// more go through a 1-byte id space, four times around; the held id is never
+// given to another call, and the held call gets its own answer.
+func TestIDWraparound(t *testing.T) {
+	const others = 1000
+	release, open := gate(t)
+	var (
+		mu      sync.Mutex
+		heldID  = -1
+		reused  bool
+		ids     = map[uint64]bool{}
+		handled atomic.Int64
+	)
+	srv := startServer(t, narrowIDs, func(c *srvConn, f frame.Frame) {
+		mu.Lock()
+		defer mu.Unlock()
+		ids[f.ID] = true
+		if string(f.Payload) == "held" {
+			heldID = int(f.ID)
+			f = f.Clone()
+			c.later(func() {
+				<-release
+				c.send(f.ID, f.Type+1, f.Payload)
+			})
+			return
+		}
+		if int(f.ID) == heldID {
+			reused = true
+		}
+		handled.Add(1)
+		echo(c, f)
+	})
+	cl := dial(t, srv, client.Config{Framing: narrowIDs, IDWidth: 1, MaxPending: 8})
+	ctx := testCtx(t, 10*time.Second)
+
+	held := make(chan error, 1)
+	go func() {
+		got, err := echoCall(ctx, cl, []byte("held"), nil)
+		if err == nil && string(got) != "held" {
+			err = fmt.Errorf("held call got %q", got)
+		}
+		held <- err
+	}()
+	waitFor(t, "the held request", func() bool { mu.Lock(); defer mu.Unlock(); return heldID >= 0 })
+	hammer(t, cl, 4, others/4)
+	open()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if reused {
+		t.Fatalf("id %d was given to another call while its call waited", heldID)
+	}
+	if ids[0] {
+		t.Fatal("id 0 was sent")
+	}
+	// 1001 calls over at most 255 ids went around several times; the ids
+	// that share the held id's table entry were skipped with it.
+	if len(ids) < 200 {
+		t.Fatalf("only %d distinct ids used, want most of the 255 of a 1-byte field", len(ids))
+	}
+}
+
+// TestIDsExhausted: when calls that gave up hold every id of a connection
+// (their responses never come), the connection is recycled.
+func TestIDsExhausted(t *testing.T) {
+	srv := startServer(t, narrowIDs, func(c *srvConn, f frame.Frame) {
+		if c.index > 0 {
+			echo(c, f)
+		}
+	})
+	// MaxPending 2: each connection has an id table of 4 entries.
+	cl := dial(t, srv, client.Config{Framing: narrowIDs, IDWidth: 1, MaxPending: 2})
+	for i := range 4 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		_, err := echoCall(ctx, cl, fmt.Append(nil, i), nil)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("call %d: got %v, want context.DeadlineExceeded", i, err)
+		}
+	}
+	// No id is free on the first connection: the call is not sent there,
+	// the connection is closed and the call goes to the next one.
+	got, err := echoCall(testCtx(t, 5*time.Second), cl, []byte("fifth"), nil)
+	if err != nil || !bytes.Equal(got, []byte("fifth")) {
+		t.Fatalf("fifth call: %q, %v", got, err)
+	}
+	if n := srv.conn(0).requests.Load(); n != 4 {
+		t.Fatalf("the first connection got %d requests, want 4", n)
+	}
+	if s := cl.Stats(); s.ConnsLost != 1 {
+		t.Fatalf("stats %+v: want 1 connection lost", s)
+	}
+}
