@@ -205,6 +205,21 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// BufferCap returns the capacity in bytes of the buffers the Conn holds,
+// inbound and outbound: 0 once [Conn.Release] has given both back, as it
+// does on an idle connection. It is for accounting and tests; like Release
+// it must not run concurrently with any reading or writing method.
+func (c *Conn) BufferCap() int {
+	n := 0
+	if c.inBox != nil {
+		n += cap(c.in)
+	}
+	if c.outBox != nil {
+		n += cap(c.out)
+	}
+	return n
+}
+
 // Release ends the validity of the last frame read, then gives the inbound
 // buffer back to the pool if it holds no unread bytes, and the outbound
 // buffer if nothing is queued; after [Conn.Close] it gives both back

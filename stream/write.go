@@ -68,6 +68,20 @@ func (c *Conn) WriteFrame(h frame.Meta, body []byte) error {
 	return c.Finish(append(buf, body...), m)
 }
 
+// QueueRaw queues p, bytes that already hold complete frames of this Conn's
+// framing, copied into the outbound buffer: frames built elsewhere, such as
+// a reply another goroutine wrote into a buffer of its own while this Conn
+// was busy. Like Finish it only queues; [Conn.Flush] writes. It is a writing
+// method (see [Conn]).
+func (c *Conn) QueueRaw(p []byte) {
+	if c.outBox == nil {
+		c.outBox = c.pool.Get(max(c.readSize, len(p)))
+		c.out = *c.outBox
+	}
+	c.out = append(c.out, p...)
+	c.updateWritable()
+}
+
 // Flush writes everything queued: in one Write call, or, when payloads are
 // attached, in one [net.Buffers.WriteTo] call, which is one writev on a TCP
 // connection (other writers get one Write per segment).

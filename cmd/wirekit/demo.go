@@ -2,17 +2,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/examples/orders/ordersvc"
 	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/server"
 	"github.com/wirekit/wirekit/stream"
 	"github.com/wirekit/wirekit/trace"
 )
@@ -52,7 +54,7 @@ func demo(cfg demoConfig, out io.Writer) error {
 	srv := &demoServer{ln: ln}
 	srv.start()
 	defer srv.stop()
-	fmt.Fprintf(out, "WK orders v1 server on %s (one goroutine per connection, framed by wirekit/stream)\n\n", ln.Addr())
+	fmt.Fprintf(out, "WK orders v1 server on %s (wirekit/server, one goroutine per connection)\n\n", ln.Addr())
 
 	// One request, shown on the wire.
 	c, err := dial(ln.Addr().String())
@@ -160,82 +162,25 @@ func drive(ctx context.Context, addr string, depth int) (int64, error) {
 	return n, nil
 }
 
-// demoServer answers the reference protocol, one goroutine per connection.
-// The server package will replace it.
+// demoServer serves the reference protocol on ln: server.Server running
+// the ordersvc handler.
 type demoServer struct {
-	ln    net.Listener
-	wg    sync.WaitGroup
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	ln   net.Listener
+	srv  *server.Server
+	done chan struct{}
 }
 
 func (s *demoServer) start() {
-	s.conns = make(map[net.Conn]struct{})
-	s.wg.Add(1)
+	s.srv = ordersvc.NewServer()
+	s.srv.Logger = slog.New(slog.DiscardHandler)
+	s.done = make(chan struct{})
 	go func() {
-		defer s.wg.Done()
-		for {
-			nc, err := s.ln.Accept()
-			if err != nil {
-				return
-			}
-			s.mu.Lock()
-			s.conns[nc] = struct{}{}
-			s.mu.Unlock()
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				serve(nc)
-				s.mu.Lock()
-				delete(s.conns, nc)
-				s.mu.Unlock()
-			}()
-		}
+		defer close(s.done)
+		s.srv.Serve(s.ln)
 	}()
 }
 
 func (s *demoServer) stop() {
-	s.ln.Close()
-	s.mu.Lock()
-	for nc := range s.conns {
-		nc.Close()
-	}
-	s.mu.Unlock()
-	s.wg.Wait()
-}
-
-// serve answers every request in order, flushing when no complete request
-// is left in the inbound buffer: one write per batch the client sent.
-func serve(nc net.Conn) {
-	c := stream.New(nc, orders.Framing(), stream.Config{})
-	defer c.Close()
-	for {
-		f, ok, err := c.TryReadFrame()
-		if !ok && err == nil {
-			if c.Flush() != nil {
-				return
-			}
-			f, err = c.ReadFrame()
-		}
-		if err != nil {
-			if code, ok := orders.CodeFor(err); ok {
-				var fe *frame.Error
-				errors.As(err, &fe)
-				// The requests before the bad frame get their answers
-				// first; then the error, and the connection closes.
-				if writeResponse(c, orders.ErrorResponse(fe.ID, code, fe.Error())) == nil {
-					c.Flush()
-				}
-			}
-			return
-		}
-		if writeResponse(c, orders.Answer(f, uint64(time.Now().UnixNano()))) != nil {
-			return
-		}
-	}
-}
-
-func writeResponse(c *stream.Conn, r orders.Response) error {
-	buf, m := c.Begin(r.Meta)
-	return c.Finish(r.AppendBody(buf), m)
+	s.srv.Close()
+	<-s.done
 }

@@ -1,6 +1,7 @@
 // Command wirekit is the wirekit toolkit's command line.
 //
-//	wirekit demo [flags]   run the reference protocol over loopback and report
+//	wirekit demo [flags]            run the reference protocol over loopback and report
+//	wirekit gen [flags] FILE.wire   generate Go code from a schema
 package main
 
 import (
@@ -18,6 +19,7 @@ const usage = `usage: wirekit <command> [flags]
 commands:
   demo    serve the reference protocol (WK orders v1) on 127.0.0.1, drive it
           with pipelined orders, show frames as hex dumps and report frames/s
+  gen     generate Go code from a .wire schema
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -28,6 +30,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "demo":
 		return runDemo(args[1:], stdout, stderr)
+	case "gen":
+		return runGen(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

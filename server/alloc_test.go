@@ -1,0 +1,73 @@
+package server
+
+import (
+	"context"
+	"net"
+	"testing"
+
+	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/frame"
+)
+
+// loopConn is a net.Conn whose input is the same bytes over and over and
+// whose output goes nowhere: the server's per-request path without a
+// network.
+type loopConn struct {
+	net.Conn // nil: the path under test calls only Read and Write
+	data     []byte
+	off      int
+}
+
+func (c *loopConn) Read(p []byte) (int, error) {
+	n := copy(p, c.data[c.off:])
+	c.off = (c.off + n) % len(c.data)
+	return n, nil
+}
+
+func (c *loopConn) Write(p []byte) (int, error) { return len(p), nil }
+
+// orderBatch returns n NewOrder frames back to back, as a client pipelines
+// them.
+func orderBatch(n int) []byte {
+	order := orders.NewOrder{Instrument: 1001, Price: 100_00000000, Qty: 10, Tag: []byte("bench")}
+	var b []byte
+	for i := range n {
+		order.OrderID = uint64(i + 1)
+		b, _ = frame.Append(orders.Framing(), b, frame.Meta{Type: orders.TypeNewOrder, ID: uint64(i + 1)}, order.Append(nil))
+	}
+	return b
+}
+
+// TestServeZeroAllocs runs the server's per-request path (split the frame,
+// serve it with the reference protocol's handler, answer in place, flush
+// once per batch) on a warmed-up connection and counts allocations: none,
+// with and without Metrics.
+func TestServeZeroAllocs(t *testing.T) {
+	const depth = 16
+	for _, m := range []Metrics{nil, new(counts)} {
+		s := &Server{Framing: orders.Framing(), Handler: HandlerFunc(answer), Metrics: m}
+		c := newConn(s, goroutineEngine{}, &loopConn{data: orderBatch(depth)}, context.Background())
+		c.wmu.Lock()
+		batch := func() {
+			c.beginBatch()
+			for range depth {
+				f, ok, err := c.sc.TryReadFrame()
+				if !ok && err == nil {
+					f, err = c.sc.ReadFrame()
+				}
+				if err != nil || f.Type != orders.TypeNewOrder {
+					t.Fatalf("frame %+v %v", f.Meta, err)
+				}
+				c.serve(f)
+			}
+			if err := c.flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		batch()
+		if n := testing.AllocsPerRun(200, batch); n != 0 {
+			t.Errorf("Metrics %T: %v allocations per batch of %d requests, want 0", m, n, depth)
+		}
+		c.wmu.Unlock()
+	}
+}

@@ -1,0 +1,140 @@
+package server
+
+import (
+	"bufio"
+	"encoding/binary"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/stream"
+)
+
+// The load of BenchmarkServerOrders: 64 connections, each sending 16
+// pipelined orders in one write and reading the 16 acks, over and over.
+const (
+	benchConns = 64
+	benchDepth = 16
+)
+
+// BenchmarkServerOrders serves the reference protocol to the same client
+// load with wirekit's server and with a hand-written net + bufio server (one
+// goroutine per connection, 64 KiB buffers, a flush whenever the read buffer
+// is drained). One op is one request answered; writes/req counts the
+// servers' write calls. The client allocates nothing per request, so
+// allocs/op is the server's.
+//
+//	go test ./server -run '^$' -bench Orders -count 6 -benchmem
+func BenchmarkServerOrders(b *testing.B) {
+	b.Run("server=wirekit", func(b *testing.B) {
+		benchOrders(b, func(ln net.Listener) func() {
+			s := &Server{Framing: orders.Framing(), Handler: HandlerFunc(answer)}
+			done := make(chan struct{})
+			go func() { s.Serve(ln); close(done) }()
+			return func() { s.Close(); <-done }
+		})
+	})
+	b.Run("server=bufio", func(b *testing.B) {
+		benchOrders(b, func(ln net.Listener) func() {
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for {
+					nc, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					wg.Go(func() { serveBufio(nc) })
+				}
+			})
+			return func() { ln.Close(); wg.Wait() }
+		})
+	})
+}
+
+// serveBufio is the hand-written server: the same framing and answers as
+// wirekit's handler, read and written with bufio.
+func serveBufio(nc net.Conn) {
+	defer nc.Close()
+	br := bufio.NewReaderSize(nc, 64<<10)
+	bw := bufio.NewWriterSize(nc, 64<<10)
+	fr := orders.Framing()
+	var f frame.Frame
+	for {
+		hdr, err := br.Peek(fr.HeaderLen())
+		if err != nil {
+			return
+		}
+		size := fr.Overhead() + int(binary.BigEndian.Uint32(hdr[8:]))
+		raw, err := br.Peek(size)
+		if err != nil {
+			return
+		}
+		if _, err := fr.Split(raw, &f); err != nil {
+			return
+		}
+		r := orders.Answer(f, uint64(time.Now().UnixNano()))
+		out, m := fr.Begin(bw.AvailableBuffer(), r.Meta)
+		out, _ = fr.Finish(r.AppendBody(out), m, nil)
+		bw.Write(out)
+		br.Discard(size)
+		if br.Buffered() == 0 {
+			if bw.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// benchOrders drives the load against the server that serve starts on a
+// listener; serve returns the function that stops it.
+func benchOrders(b *testing.B, serve func(net.Listener) func()) {
+	ln := &countingListener{Listener: listen(b, "tcp")}
+	stop := serve(ln)
+	batch := orderBatch(benchDepth)
+	clients := make([]*stream.Conn, benchConns)
+	for i := range clients {
+		nc, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients[i] = stream.New(nc, orders.Framing(), stream.Config{})
+	}
+	var left atomic.Int64
+	left.Store(int64(b.N))
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, c := range clients {
+		wg.Go(func() {
+			nc := c.NetConn()
+			for left.Add(-benchDepth) > -benchDepth {
+				if _, err := nc.Write(batch); err != nil {
+					failed.Store(err)
+					return
+				}
+				for range benchDepth {
+					f, err := c.ReadFrame()
+					if err != nil || f.Type != orders.TypeOrderAck {
+						failed.Store(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err := failed.Load(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(ln.writes.Load())/float64(b.N), "writes/req")
+	for _, c := range clients {
+		c.Close()
+	}
+	stop()
+}

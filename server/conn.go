@@ -1,0 +1,400 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/stream"
+	"github.com/wirekit/wirekit/trace"
+)
+
+// lingerTimeout bounds a lingering close: how long a connection that has
+// sent its last bytes and its FIN reads and discards what the peer still
+// sends, waiting for the peer's FIN, before it closes. Closing with unread
+// input would make the kernel send an RST, and an RST can destroy responses
+// that sit unread in the peer's receive buffer.
+const lingerTimeout = 500 * time.Millisecond
+
+// DefaultMaxInFlight is the [Server.MaxInFlight] a zero value means.
+const DefaultMaxInFlight = 1024
+
+// dumpLimit bounds the frame hex dumps logged at debug level.
+const dumpLimit = 512
+
+// conn is one connection: the frames it reads, the answers it queues, its
+// deferred replies. Everything here is the same whichever engine runs the
+// connection; the engine supplies the reading, the waiting and the waking
+// (see engine).
+type conn struct {
+	srv     *Server
+	eng     engine
+	nc      net.Conn
+	sc      *stream.Conn
+	ctx     context.Context
+	cancel  context.CancelFunc
+	log     *slog.Logger
+	metrics Metrics
+	timed   bool // Server.Metrics is set: time each handler call
+
+	tlsState *tls.ConnectionState
+	req      Request
+	w        Writer
+	state    ConnState // last state reported; the engine's goroutine only
+	rejected bool      // over MaxConns: served by OnReject only
+
+	// wmu guards the write side of sc and everything below up to mu: one
+	// goroutine at a time queues and flushes. The engine holds it while it
+	// serves a batch of frames, so a handler's writes take no lock of their
+	// own.
+	wmu        sync.Mutex
+	slots      []*Reply // ordered mode: answers not yet queued in sc, in request order
+	held       int      // bytes in slots
+	closeAfter bool
+	async      bool // a Reply was made: collect replies before each flush
+	ended      bool // the connection is finished: write nothing more
+	debug      bool // debug logging was enabled when this batch began
+	scratch    frameBuf
+	framesIn   int // counts of the current batch, for Metrics
+	bytesIn    int
+	framesOut  int
+
+	// mu guards the handing over of replies: Done from any goroutine.
+	mu          sync.Mutex
+	ready       []*Reply // unordered mode: replies Done, in completion order
+	spare       []*Reply // the other half of ready's double buffer
+	outstanding int      // replies made and not yet queued in sc
+	closed      bool     // Done must drop its frames
+	pending     atomic.Int32
+
+	g goroutineConn // the goroutine engine's state
+}
+
+func newConn(s *Server, eng engine, nc net.Conn, ctx context.Context) *conn {
+	c := &conn{srv: s, eng: eng, nc: nc, log: s.logger(), metrics: s.Metrics}
+	if c.metrics == nil {
+		c.metrics = NopMetrics{}
+	} else {
+		c.timed = true
+	}
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	c.req.c = c
+	c.w.c = c
+	c.sc = stream.New(eng.readerFor(c), s.Framing, stream.Config{
+		MaxInbound: s.MaxBuffered,
+		HighWater:  s.MaxBuffered,
+		Poison:     s.Poison,
+		Pool:       &s.pool,
+	})
+	return c
+}
+
+func (c *conn) maxInFlight() int32 {
+	if n := c.srv.MaxInFlight; n > 0 {
+		return int32(min(n, 1<<30))
+	}
+	return DefaultMaxInFlight
+}
+
+func (c *conn) highWater() int {
+	if n := c.srv.MaxBuffered; n > 0 {
+		return n
+	}
+	return stream.DefaultHighWater
+}
+
+// overLimit reports whether the connection must stop serving frames until
+// replies are Done: too many pending, or too many bytes held behind them.
+func (c *conn) overLimit() bool {
+	return c.pending.Load() >= c.maxInFlight() || c.held > c.highWater()
+}
+
+// indirect reports whether the Writer must write apart from the outbound
+// buffer: behind a pending Reply, or to log each frame.
+func (c *conn) indirect() bool { return len(c.slots) > 0 || c.debug }
+
+// heldBuf returns the buffer a Writer writes to when it is indirect: the
+// last slot if answers are held behind a Reply (a new slot if the last is a
+// Reply), else the scratch buffer of debug logging.
+func (c *conn) heldBuf() *frameBuf {
+	if len(c.slots) == 0 {
+		return &c.scratch
+	}
+	if last := c.slots[len(c.slots)-1]; !last.user {
+		return &last.buf
+	}
+	slot := &Reply{c: c, done: true}
+	c.slots = append(c.slots, slot)
+	return &slot.buf
+}
+
+func (c *conn) finishHeld(buf []byte, m frame.Mark) error {
+	if len(c.slots) > 0 {
+		fb := &c.slots[len(c.slots)-1].buf
+		n, err := fb.finish(c.srv.Framing, buf, m)
+		if err == nil && c.debug {
+			c.logFrame("frame out (held)", fb.b[len(fb.b)-n:])
+		}
+		c.held += n
+		return err
+	}
+	n, err := c.scratch.finish(c.srv.Framing, buf, m)
+	if err != nil {
+		return err
+	}
+	c.logFrame("frame out", c.scratch.b[len(c.scratch.b)-n:])
+	c.sc.QueueRaw(c.scratch.b)
+	c.scratch.b = c.scratch.b[:0]
+	c.framesOut++
+	return nil
+}
+
+func (c *conn) logFrame(msg string, b []byte) {
+	c.log.LogAttrs(c.ctx, slog.LevelDebug, msg,
+		slog.Any("remote", c.nc.RemoteAddr()), slog.Int("len", len(b)), slog.Any("bytes", trace.HexN(b, dumpLimit)))
+}
+
+// beginBatch is called with wmu held before frames are served.
+func (c *conn) beginBatch() {
+	c.debug = c.log.Enabled(c.ctx, slog.LevelDebug)
+}
+
+// serve hands one frame to the handler. The caller holds wmu.
+func (c *conn) serve(f frame.Frame) {
+	c.req.Frame = f
+	c.framesIn++
+	c.bytesIn += len(f.Raw)
+	if c.debug {
+		c.logFrame("frame in", f.Raw)
+	}
+	if c.state != StateActive {
+		c.setState(StateActive)
+	}
+	if !c.timed {
+		c.callHandler()
+		return
+	}
+	start := time.Now()
+	c.callHandler()
+	c.metrics.HandlerDuration(time.Since(start))
+}
+
+func (c *conn) callHandler() {
+	defer c.recoverPanic("handler")
+	c.srv.Handler.ServeFrame(&c.w, &c.req)
+}
+
+// recoverPanic, deferred around a user callback, turns a panic into a log
+// entry and a connection closed at once: whatever the callback left half
+// done cannot be trusted.
+func (c *conn) recoverPanic(what string) {
+	if p := recover(); p != nil {
+		c.log.LogAttrs(c.ctx, slog.LevelError, "server: panic in "+what+"; closing the connection",
+			slog.Any("remote", c.nc.RemoteAddr()), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+		c.closeAfter = true
+		c.ended = true
+		c.sc.Close()
+	}
+}
+
+// protocolError reports a framing error to the hook and says whether the
+// connection can go on reading. The caller holds wmu.
+func (c *conn) protocolError(fe *frame.Error) bool {
+	c.metrics.ProtocolError(fe.Kind)
+	level := slog.LevelDebug
+	if fe.Fatal {
+		level = slog.LevelWarn
+	}
+	c.log.LogAttrs(c.ctx, level, "server: protocol error", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", fe))
+	if h := c.srv.OnProtocolError; h != nil {
+		c.callProtocolHook(h, fe)
+	}
+	return !fe.Fatal && !c.closeAfter
+}
+
+func (c *conn) callProtocolHook(h func(*Writer, error), fe *frame.Error) {
+	defer c.recoverPanic("OnProtocolError")
+	h(&c.w, fe)
+}
+
+// readEnded classifies an error that ended reading: a non-fatal framing
+// error lets reading go on; otherwise it says whether the connection can
+// still close gracefully (answer what it has, then close) or must close at
+// once. The caller holds wmu.
+func (c *conn) readEnded(err error) (goOn, graceful bool) {
+	var fe *frame.Error
+	switch {
+	case errors.As(err, &fe):
+		return c.protocolError(fe), !c.ended
+	case err == io.EOF:
+		return false, true
+	case errors.Is(err, errStopReading):
+		return false, true
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		if !c.srv.shuttingDown() {
+			what := "idle timeout"
+			if c.sc.InboundBuffered() > 0 {
+				what = "frame timeout"
+			}
+			c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: "+what, slog.Any("remote", c.nc.RemoteAddr()))
+		}
+		return false, true
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: peer closed inside a frame", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+		return false, true
+	}
+	if !errors.Is(err, net.ErrClosed) {
+		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: read failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+	}
+	return false, false
+}
+
+// flush queues the replies that are ready, writes everything queued and
+// reports the batch to Metrics. The caller holds wmu.
+func (c *conn) flush() error {
+	if c.ended {
+		return net.ErrClosed
+	}
+	if c.async {
+		c.collect()
+	}
+	n := c.sc.OutboundBuffered()
+	if n > 0 {
+		if wt := c.srv.WriteTimeout; wt > 0 {
+			c.nc.SetWriteDeadline(time.Now().Add(wt))
+		}
+		if err := c.sc.Flush(); err != nil {
+			c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+			return err
+		}
+	}
+	if c.framesIn > 0 {
+		c.metrics.FramesIn(c.framesIn, c.bytesIn)
+		c.framesIn, c.bytesIn = 0, 0
+	}
+	if c.framesOut > 0 {
+		c.metrics.FramesOut(c.framesOut, n)
+		c.framesOut = 0
+	}
+	return nil
+}
+
+// collect moves the replies that may go out now into the outbound buffer:
+// in ordered mode the Done ones at the head of the slots, in unordered mode
+// every Done one. The caller holds wmu.
+func (c *conn) collect() {
+	c.mu.Lock()
+	var moved []*Reply
+	if c.srv.Unordered {
+		c.ready, c.spare = c.spare[:0], c.ready
+		moved = c.spare
+	} else {
+		n := 0
+		for n < len(c.slots) && c.slots[n].done {
+			n++
+		}
+		moved = c.slots[:n]
+	}
+	for _, r := range moved {
+		if r.user {
+			c.outstanding--
+		}
+	}
+	c.mu.Unlock()
+	for _, r := range moved {
+		if c.debug && r.user {
+			c.logFrame("frames out (deferred)", r.buf.b)
+		}
+		c.sc.QueueRaw(r.buf.b)
+		c.framesOut += r.buf.frames
+		if !r.user {
+			c.held -= len(r.buf.b)
+		}
+		r.buf.release(&c.srv.pool)
+	}
+	clear(moved)
+	if !c.srv.Unordered && len(moved) > 0 {
+		rest := copy(c.slots, c.slots[len(moved):])
+		clear(c.slots[rest:])
+		c.slots = c.slots[:rest]
+	}
+}
+
+// quiet reports, with wmu held, whether no reply is outstanding: nothing
+// can come to write while the connection waits for input.
+func (c *conn) quiet() bool {
+	if !c.async {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.outstanding == 0
+}
+
+// drain ends a connection gracefully: it waits until every reply is Done,
+// sends everything and reports whether all went out. The caller holds wmu.
+func (c *conn) drain() bool {
+	for {
+		// The flush may queue the last replies: check after it.
+		if c.flush() != nil {
+			return false
+		}
+		if c.quiet() {
+			return true
+		}
+		if !c.eng.waitReplies(c) {
+			return false
+		}
+	}
+}
+
+// lingeringClose closes a connection whose last bytes were just written:
+// FIN first, then the peer's input is read and dropped until the peer closes
+// too or lingerTimeout passes, and only then the socket is closed.
+func (c *conn) lingeringClose() {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+		io.Copy(io.Discard, c.nc)
+	}
+	c.sc.Close()
+}
+
+// finish tears the connection down once it is closed. The caller holds
+// wmu.
+func (c *conn) finish() {
+	c.ended = true
+	c.sc.Close()
+	c.mu.Lock()
+	c.closed = true
+	var drop []*Reply
+	for _, r := range c.slots {
+		if r.done {
+			drop = append(drop, r)
+		} // a Reply not Done yet releases its buffer in Done
+	}
+	drop = append(drop, c.ready...)
+	c.ready, c.slots = nil, nil
+	c.mu.Unlock()
+	for _, r := range drop {
+		r.buf.release(&c.srv.pool)
+	}
+	c.scratch.release(&c.srv.pool)
+	c.sc.Release() // after Close it gives back both buffers
+	c.cancel()
+}
+
+func (c *conn) setState(st ConnState) {
+	c.state = st
+	if h := c.srv.ConnState; h != nil {
+		h(c.nc, st)
+	}
+}

@@ -1,0 +1,71 @@
+// Package server serves a framed binary protocol: accept loop, connection
+// lifecycle, handlers, limits, timeouts, graceful shutdown, TLS, metrics
+// and logs. It has the shape of net/http's Server: a plain struct whose
+// zero fields mean sensible defaults, Serve on any net.Listener, Shutdown
+// that drains and Close that does not.
+//
+//	srv := &server.Server{Framing: f, Handler: server.HandlerFunc(serve)}
+//	err := srv.ListenAndServe("tcp", "127.0.0.1:7070")
+//
+// # The data path
+//
+//	socket ─read─▶ inbound buffer ─Framing.Split─▶ *Request (borrowed bytes)
+//	       ─Handler.ServeFrame─▶ Writer.Begin/Finish: the answer is built
+//	       in place in the outbound buffer ─one write per batch─▶ socket
+//
+// One read brings in every frame the peer has sent; the handler answers
+// each in turn, appending to the connection's outbound buffer; only when no
+// complete frame is left (or more than the high-water mark is queued) does
+// the server write, once, for the whole batch. Under pipelined load that is
+// one write system call for many answers, and in the steady state no
+// allocation, no lock and no goroutine hand-off per request.
+//
+// # Handlers
+//
+// A [Handler] is called with a [*Writer] and a [*Request], both owned by the
+// connection and valid only during the call: the request's bytes are the
+// read buffer's (copy what you keep, or Clone the frame), and the writer
+// appends to the outbound buffer. This lets the same handler run on engines
+// that call it from different places: the goroutine-per-connection engine
+// here, and an event loop (epoll) that serves many connections on one
+// goroutine, planned. Hence the rules: a handler does not block, does not
+// keep w or req, and answers later, from any goroutine, through a [*Reply]
+// obtained with [Writer.Defer]. Nothing in the API says which goroutine runs
+// the handler.
+//
+// Answers leave in request order by default, also when some are deferred:
+// each Reply holds a place in a queue, and the answers after it wait behind
+// it (written into a side buffer, then copied in once it is Done). With
+// [Server.Unordered], for protocols that carry a request id, a Reply goes out
+// as soon as it is Done, collected with the others ready at that moment into
+// one write by the connection's writer.
+//
+// # Limits and timeouts
+//
+// MaxConns bounds connections; MaxInFlight bounds the deferred replies of
+// one connection, beyond which the server stops reading from that peer, so
+// that TCP flow control pushes back on it alone; MaxBuffered bounds the
+// bytes buffered each way, and so the largest frame accepted. IdleTimeout,
+// FrameTimeout and WriteTimeout bound three distinct waits: for the first
+// byte of a frame, for the rest of it, and for a write.
+//
+// # Memory of idle connections
+//
+// A connection gives its read and write buffers back to a pool whenever
+// it has nothing buffered and nothing pending. On Linux, a TCP or Unix
+// connection then waits for input without a buffer: through
+// syscall.RawConn, peeking at one byte (MSG_PEEK), and takes a buffer from
+// the pool only when input is there. Its cost when idle is its goroutine,
+// its socket and a few hundred bytes of state. TLS connections, and
+// connections that are no syscall.Conn, read into their buffer directly and
+// keep it while they wait.
+//
+// # Shutdown
+//
+// Shutdown stops accepting, then stops every connection from reading more;
+// each answers the complete requests it has already read, waits for its
+// pending replies, sends everything and closes with a lingering close: FIN
+// first, then the peer's input read and dropped until the peer closes or a
+// moment passes. Closing straight away with unread input would send an RST,
+// and an RST can destroy answers still unread in the peer's receive buffer.
+package server

@@ -1,0 +1,137 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"time"
+
+	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/server"
+	"github.com/wirekit/wirekit/stream"
+)
+
+// A line protocol: every line is answered with its length, in place in the
+// connection's outbound buffer.
+func Example() {
+	srv := &server.Server{
+		Framing: frame.Lines(),
+		Handler: server.HandlerFunc(func(w *server.Writer, req *server.Request) {
+			buf, m := w.Begin(frame.Meta{})
+			buf = fmt.Appendf(buf, "%d bytes", len(req.Payload))
+			w.Finish(buf, m)
+		}),
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer nc.Close()
+	fmt.Fprint(nc, "hello\nwirekit\n") // pipelined: two requests, one write
+	c := stream.New(nc, frame.Lines(), stream.Config{})
+	for range 2 {
+		f, err := c.ReadFrame()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(string(f.Payload))
+	}
+	// Output:
+	// 5 bytes
+	// 7 bytes
+}
+
+// A handler that must wait answers with a Reply from another goroutine. The
+// request's bytes are borrowed: what the goroutine needs is copied first.
+// Answers stay in request order: "fast" waits behind "slow".
+func ExampleWriter_Defer() {
+	srv := &server.Server{
+		Framing: frame.Lines(),
+		Handler: server.HandlerFunc(func(w *server.Writer, req *server.Request) {
+			if string(req.Payload) != "slow" {
+				w.WriteFrame(frame.Meta{}, req.Payload)
+				return
+			}
+			r := w.Defer()
+			go func() {
+				time.Sleep(10 * time.Millisecond) // a database, say
+				r.WriteFrame(frame.Meta{}, []byte("slow, done"))
+				r.Done()
+			}()
+		}),
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+
+	nc, _ := net.Dial("tcp", ln.Addr().String())
+	defer nc.Close()
+	fmt.Fprint(nc, "slow\nfast\n")
+	c := stream.New(nc, frame.Lines(), stream.Config{})
+	for range 2 {
+		f, _ := c.ReadFrame()
+		fmt.Println(string(f.Payload))
+	}
+	// Output:
+	// slow, done
+	// fast
+}
+
+// OnProtocolError lets the protocol answer input the framing refuses.
+func ExampleServer_OnProtocolError() {
+	lines, _ := frame.NewDelimited(frame.DelimitedConfig{Max: 24, Discard: true})
+	srv := &server.Server{
+		Framing: lines,
+		Handler: server.HandlerFunc(func(w *server.Writer, req *server.Request) {
+			w.WriteFrame(frame.Meta{}, append([]byte("ok: "), req.Payload...))
+		}),
+		OnProtocolError: func(w *server.Writer, err error) {
+			// Over-long lines are dropped (not fatal): say so and go on.
+			w.WriteFrame(frame.Meta{}, []byte("error: too long"))
+		},
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go srv.Serve(ln)
+	defer srv.Shutdown(context.Background())
+
+	nc, _ := net.Dial("tcp", ln.Addr().String())
+	defer nc.Close()
+	fmt.Fprint(nc, "short\nthis line is much too long for it\nshort again\n")
+	c := stream.New(nc, lines, stream.Config{})
+	for range 3 {
+		f, _ := c.ReadFrame()
+		fmt.Println(string(f.Payload))
+	}
+	// Output:
+	// ok: short
+	// error: too long
+	// ok: short again
+}
+
+// Shutdown answers what was read, then closes; ctx bounds the wait.
+func ExampleServer_Shutdown() {
+	srv := &server.Server{
+		Framing: frame.Lines(),
+		Handler: server.HandlerFunc(func(w *server.Writer, req *server.Request) { w.WriteFrame(frame.Meta{}, req.Payload) }),
+	}
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(<-served)
+	// Output:
+	// server: Server closed
+}

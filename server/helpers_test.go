@@ -1,0 +1,256 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/stream"
+)
+
+// answer is the reference protocol's handler (examples/orders/ordersvc has
+// the real one, which these internal tests cannot import).
+func answer(w *Writer, req *Request) {
+	r := orders.Answer(req.Frame, uint64(time.Now().UnixNano()))
+	buf, m := w.Begin(r.Meta)
+	w.Finish(r.AppendBody(buf), m)
+}
+
+func listen(t testing.TB, network string) net.Listener {
+	t.Helper()
+	addr := "127.0.0.1:0"
+	if network == "unix" {
+		addr = filepath.Join(t.TempDir(), "s.sock")
+	}
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+// start serves s on ln and closes it when the test ends, checking that
+// Serve returned ErrServerClosed.
+func start(t testing.TB, s *Server, ln net.Listener) string {
+	t.Helper()
+	if s.Framing == nil {
+		s.Framing = orders.Framing()
+	}
+	if s.Handler == nil {
+		s.Handler = HandlerFunc(answer)
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-errc; !errors.Is(err, ErrServerClosed) {
+			t.Errorf("Serve returned %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
+func serveTCP(t testing.TB, s *Server) string { return start(t, s, listen(t, "tcp")) }
+
+// client is a peer speaking the reference protocol.
+type client struct {
+	t  testing.TB
+	nc net.Conn
+	sc *stream.Conn
+}
+
+func dial(t testing.TB, network, addr string) *client {
+	t.Helper()
+	nc, err := net.DialTimeout(network, addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newClient(t, nc)
+}
+
+func newClient(t testing.TB, nc net.Conn) *client {
+	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	t.Cleanup(func() { nc.Close() })
+	return &client{t: t, nc: nc, sc: stream.New(nc, orders.Framing(), stream.Config{})}
+}
+
+func (c *client) queue(typ uint32, id uint64, body string) {
+	c.t.Helper()
+	if err := c.sc.WriteFrame(frame.Meta{Type: typ, ID: id}, []byte(body)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *client) flush() {
+	c.t.Helper()
+	if err := c.sc.Flush(); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *client) echo(id uint64, body string) {
+	c.t.Helper()
+	c.queue(orders.TypeEchoRequest, id, body)
+	c.flush()
+}
+
+// expect reads one frame and checks its type, id and payload.
+func (c *client) expect(typ uint32, id uint64, body string) {
+	c.t.Helper()
+	f, err := c.sc.ReadFrame()
+	if err != nil {
+		c.t.Fatalf("reading the answer to %d: %v", id, err)
+	}
+	if f.Type != typ || f.ID != id || string(f.Payload) != body {
+		c.t.Fatalf("got type %d id %d %q, want type %d id %d %q", f.Type, f.ID, f.Payload, typ, id, body)
+	}
+}
+
+func (c *client) roundTrip(id uint64, body string) {
+	c.t.Helper()
+	c.echo(id, body)
+	c.expect(orders.TypeEchoResponse, id, body)
+}
+
+// expectClosed reads until the server closes the connection and returns
+// how long that took; any frame on the way fails the test.
+func (c *client) expectClosed() time.Duration {
+	c.t.Helper()
+	start := time.Now()
+	f, err := c.sc.ReadFrame()
+	if err == nil {
+		c.t.Fatalf("got frame type %d id %d, want the connection closed", f.Type, f.ID)
+	}
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !isReset(err) {
+		c.t.Fatalf("read: %v, want the connection closed", err)
+	}
+	return time.Since(start)
+}
+
+func isReset(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && !op.Timeout()
+}
+
+// logBuffer is a slog handler target the tests can read.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logBuffer) logger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: level}))
+}
+
+// counts is a Metrics that counts.
+type counts struct {
+	accepted, rejected, closed atomic.Int64
+	framesIn, bytesIn          atomic.Int64
+	framesOut, bytesOut        atomic.Int64
+	protocol                   [8]atomic.Int64
+	handled                    atomic.Int64
+}
+
+func (m *counts) ConnAccepted()                 { m.accepted.Add(1) }
+func (m *counts) ConnRejected()                 { m.rejected.Add(1) }
+func (m *counts) ConnClosed()                   { m.closed.Add(1) }
+func (m *counts) FramesIn(n, b int)             { m.framesIn.Add(int64(n)); m.bytesIn.Add(int64(b)) }
+func (m *counts) FramesOut(n, b int)            { m.framesOut.Add(int64(n)); m.bytesOut.Add(int64(b)) }
+func (m *counts) ProtocolError(k frame.Kind)    { m.protocol[k%8].Add(1) }
+func (m *counts) HandlerDuration(time.Duration) { m.handled.Add(1) }
+
+// eventually polls cond until it holds or 10 s pass.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// countingListener counts the Write calls of the connections it accepts:
+// the server's write system calls. Its connections embed *net.TCPConn, so
+// they are still syscall.Conns and wait for input without a buffer.
+type countingListener struct {
+	net.Listener
+	writes atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	nc, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{TCPConn: nc.(*net.TCPConn), writes: &l.writes}, nil
+}
+
+type countingConn struct {
+	*net.TCPConn
+	writes *atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.TCPConn.Write(p)
+}
+
+// held collects the Replies a deferring handler makes.
+type held struct {
+	mu      sync.Mutex
+	replies []*Reply
+	ids     []uint64
+}
+
+func (h *held) add(r *Reply, id uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.replies = append(h.replies, r)
+	h.ids = append(h.ids, id)
+}
+
+func (h *held) len() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.replies)
+}
+
+func (h *held) take() ([]*Reply, []uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, ids := h.replies, h.ids
+	h.replies, h.ids = nil, nil
+	return r, ids
+}
+
+// doneEcho answers a deferred echo request with its id and payload.
+func doneEcho(r *Reply, id uint64, body string) {
+	r.WriteFrame(frame.Meta{Type: orders.TypeEchoResponse, ID: id}, []byte(body))
+	r.Done()
+}

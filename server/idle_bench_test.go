@@ -1,0 +1,146 @@
+package server
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/frame"
+)
+
+// BenchmarkIdleConns measures what an idle connection costs the server:
+// heap and goroutine stacks (heap-B/conn), and resident memory
+// (rss-B/conn). The connections come from a client process, so the numbers
+// are the server's alone. "fresh" connections have sent nothing; "used"
+// ones have had one request answered (their goroutine's stack has grown and
+// their buffers have come and gone). WIREKIT_IDLE_CONNS sets the number of
+// connections (default 2000; this machine allows 20,000 open files per
+// process). It measures once, whatever b.N:
+//
+//	go test ./server -run '^$' -bench IdleConns -benchtime 1x
+func BenchmarkIdleConns(b *testing.B) {
+	n := 2000
+	if v, err := strconv.Atoi(os.Getenv("WIREKIT_IDLE_CONNS")); err == nil && v > 0 {
+		n = v
+	}
+	for _, mode := range []string{"fresh", "used"} {
+		b.Run(fmt.Sprintf("conns=%d/%s", n, mode), func(b *testing.B) { measureIdle(b, n, mode) })
+	}
+}
+
+func measureIdle(b *testing.B, n int, mode string) {
+	var news, idles atomic.Int64
+	s := &Server{
+		Logger: slog.New(slog.DiscardHandler),
+		ConnState: func(_ net.Conn, st ConnState) {
+			switch st {
+			case StateNew:
+				news.Add(1)
+			case StateIdle:
+				idles.Add(1)
+			}
+		},
+	}
+	addr := start(b, s, listen(b, "tcp"))
+	heap0, rss0 := memory()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("WIREKIT_IDLE_CLIENT=%s %d %s", addr, n, mode))
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer stdin.Close() // the client closes its connections and exits
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		b.Fatalf("client process: %q %v", line, err)
+	}
+	ready := func() bool { return news.Load() == int64(n) && (mode == "fresh" || idles.Load() == int64(n)) }
+	for deadline := time.Now().Add(time.Minute); !ready(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d connections served, %d idle, want %d", news.Load(), idles.Load(), n)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // every goroutine parked in its wait
+	heap1, rss1 := memory()
+	b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-B/conn")
+	b.ReportMetric(float64(rss1-rss0)/float64(n), "rss-B/conn")
+	b.ReportMetric(0, "ns/op")
+}
+
+// memory returns the heap and stack memory in use and the resident set
+// size, after collecting garbage (which also empties the buffer pools and
+// shrinks goroutine stacks) and returning free memory to the OS.
+func memory() (heapAndStacks, rss int64) {
+	for range 3 {
+		runtime.GC()
+	}
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	statm, err := os.ReadFile("/proc/self/statm")
+	if err == nil {
+		if f := strings.Fields(string(statm)); len(f) > 1 {
+			pages, _ := strconv.ParseInt(f[1], 10, 64)
+			rss = pages * int64(os.Getpagesize())
+		}
+	}
+	return int64(ms.HeapInuse + ms.StackInuse), rss
+}
+
+// TestIdleClientProcess is BenchmarkIdleConns's client, run in a process of
+// its own: it opens the connections, says "ready", and holds them until its
+// standard input closes.
+func TestIdleClientProcess(t *testing.T) {
+	spec := os.Getenv("WIREKIT_IDLE_CLIENT")
+	if spec == "" {
+		t.Skip("the client process of BenchmarkIdleConns")
+	}
+	var addr, mode string
+	var n int
+	if _, err := fmt.Sscan(spec, &addr, &n, &mode); err != nil {
+		t.Fatal(err)
+	}
+	req, _ := frame.Append(orders.Framing(), nil, frame.Meta{Type: orders.TypeEchoRequest, ID: 1}, []byte("hello"))
+	resp := make([]byte, len(req))
+	conns := make([]net.Conn, 0, n)
+	defer func() {
+		for _, nc := range conns {
+			nc.Close()
+		}
+	}()
+	for i := range n {
+		// Spread over loopback source addresses: each has ~28,000 ports.
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i/16000))}}
+		nc, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, nc)
+		if mode == "used" {
+			if _, err := nc.Write(req); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadFull(nc, resp); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fmt.Println("ready")
+	io.Copy(io.Discard, os.Stdin)
+}

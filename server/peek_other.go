@@ -1,0 +1,9 @@
+//go:build !linux
+
+package server
+
+// canPeek: the readiness wait without a buffer is implemented on Linux
+// only; elsewhere a connection reads with its buffer (see goroutineEngine).
+const canPeek = false
+
+func peekFunc(*[1]byte) func(uintptr) bool { return nil }

@@ -1,0 +1,384 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/stream"
+)
+
+// A Server serves a framed protocol on any number of listeners. The zero
+// value of each field is usable: it is documented with the field. Set the
+// fields before the first call to Serve and do not change them afterwards;
+// a Server must not be copied once it serves.
+type Server struct {
+	// Framing cuts the byte stream into frames and writes answers. Required.
+	Framing frame.Framing
+	// Handler answers the frames. Required.
+	Handler Handler
+
+	// Unordered lets deferred replies (see [Writer.Defer]) go out as soon as
+	// they are Done, for protocols whose frames carry a request id. By
+	// default, answers leave in the order the requests came.
+	Unordered bool
+
+	// MaxConns caps the connections served at once. A connection accepted
+	// over the cap is closed at once, after OnReject if set, and counted by
+	// Metrics.ConnRejected. Zero means no cap.
+	MaxConns int
+	// OnReject, if set, is called for a connection refused by MaxConns
+	// before it is closed, to write the protocol's "busy" frame with w.
+	// It runs on a goroutine of its own; what it writes is sent with a
+	// lingering close, like any last answer.
+	OnReject func(w *Writer)
+
+	// MaxInFlight caps the requests of one connection whose answers are
+	// pending: deferred with Writer.Defer and not yet Done. At the cap the
+	// server stops reading from that peer (its writes then block, by TCP's
+	// flow control) until a Reply is Done; other connections are not
+	// affected. Zero means DefaultMaxInFlight.
+	MaxInFlight int
+	// MaxBuffered caps the bytes one connection buffers in each direction.
+	// Inbound, it is the largest frame the connection accepts whatever the
+	// framing allows: a frame that cannot fit is refused, before memory is
+	// committed, with a fatal *frame.Error of kind frame.TooLarge. Outbound,
+	// it is the high-water mark: once more answers than this are queued the
+	// server writes them out before reading on, and answers held behind a
+	// pending Reply stop the reading while they exceed it. Zero means the
+	// stream package's defaults (stream.DefaultMaxInbound and
+	// stream.DefaultHighWater).
+	MaxBuffered int
+
+	// IdleTimeout is how long a connection may wait for the first byte of
+	// its next frame; then it closes (gracefully: pending answers are sent
+	// first). Zero means no limit.
+	IdleTimeout time.Duration
+	// FrameTimeout is how long a frame may take to arrive once its first
+	// byte has: a peer that drips a frame byte by byte is cut off. It also
+	// bounds the TLS handshake. Zero means no limit.
+	FrameTimeout time.Duration
+	// WriteTimeout is how long one write of queued answers may take: a peer
+	// that does not read is cut off. Zero means no limit.
+	WriteTimeout time.Duration
+
+	// OnProtocolError, if set, is called when the framing refuses input,
+	// with the *frame.Error (Kind, Offset, Fatal, and the frame's ID if
+	// HasID), so that the protocol can write its own error frame with w.
+	// The answers to the requests before the bad frame are already queued,
+	// in order, ahead of what it writes. After a fatal error the server then
+	// sends everything and closes the connection; after a non-fatal one it
+	// reads on (unless w.CloseAfter was called). Nil means no error frame.
+	OnProtocolError func(w *Writer, err error)
+
+	// TLSConfig is used by ListenAndServeTLS and ServeTLS. Nil means a
+	// default configuration with the certificate files given to them.
+	TLSConfig *tls.Config
+
+	// Logger receives the server's logs: connections opened and closed and
+	// frames as hex dumps at Debug, protocol errors at Warn (Debug when not
+	// fatal), handler panics at Error. Debug output costs nothing unless the
+	// Debug level is enabled. Nil means slog.Default().
+	Logger *slog.Logger
+	// Metrics receives counts (see [Metrics]); nil means none are kept and
+	// handler calls are not timed.
+	Metrics Metrics
+	// ConnState, if set, is called when a connection changes state (see
+	// [ConnState]), on the connection's goroutine.
+	ConnState func(net.Conn, ConnState)
+	// BaseContext, if set, returns the base context of the connections
+	// accepted on ln; otherwise it is context.Background(). It must not
+	// return nil.
+	BaseContext func(ln net.Listener) context.Context
+	// ConnContext, if set, derives a connection's context from the base
+	// context; Request.Context returns it. It must not return nil.
+	ConnContext func(ctx context.Context, nc net.Conn) context.Context
+
+	// Poison is a debugging aid: each frame's bytes are overwritten as soon
+	// as ServeFrame returns (see stream.Config.Poison), so that a handler
+	// that keeps a borrowed frame fails in tests rather than in production.
+	Poison bool
+
+	pool       stream.Pool // buffers of every connection and Reply
+	inShutdown atomic.Bool
+
+	mu        sync.Mutex
+	listeners map[*net.Listener]struct{}
+	serving   sync.WaitGroup // Serve loops
+	conns     map[*conn]struct{}
+	served    int           // connections in conns that count toward MaxConns
+	killed    chan struct{} // closed by Close
+	isKilled  bool
+	drained   chan struct{} // closed when conns becomes empty, while shutting down
+}
+
+// ListenAndServe listens on the network address (network "tcp", "tcp4",
+// "tcp6" or "unix", as for net.Listen) and calls [Server.Serve]. It always
+// returns a non-nil error; after Shutdown or Close, ErrServerClosed.
+func (s *Server) ListenAndServe(network, addr string) error {
+	if s.shuttingDown() {
+		return ErrServerClosed
+	}
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
+
+// ListenAndServeTLS is ListenAndServe over TLS: see [Server.ServeTLS].
+func (s *Server) ListenAndServeTLS(network, addr, certFile, keyFile string) error {
+	if s.shuttingDown() {
+		return ErrServerClosed
+	}
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		return err
+	}
+	return s.ServeTLS(ln, certFile, keyFile)
+}
+
+// ServeTLS serves TLS connections on ln with a clone of TLSConfig. If
+// certFile and keyFile are not empty, the certificate and key they name are
+// added to it; otherwise TLSConfig must supply certificates itself.
+func (s *Server) ServeTLS(ln net.Listener, certFile, keyFile string) error {
+	cfg := s.TLSConfig.Clone()
+	if cfg == nil {
+		cfg = new(tls.Config)
+	}
+	if certFile != "" || keyFile != "" {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		cfg.Certificates = append(cfg.Certificates, cert)
+	}
+	return s.Serve(tls.NewListener(ln, cfg))
+}
+
+// Serve accepts connections on ln and serves each on a goroutine of its
+// own. Any listener works: TCP, Unix, TLS, or one of the caller's. Serve
+// closes ln when it returns, which is after Shutdown or Close (with
+// ErrServerClosed) or when Accept fails with an error that is not
+// temporary (with that error).
+func (s *Server) Serve(ln net.Listener) error {
+	if s.Framing == nil || s.Handler == nil {
+		return ErrIncomplete
+	}
+	if !s.track(&ln) {
+		ln.Close()
+		return ErrServerClosed
+	}
+	defer s.untrack(&ln)
+	base := context.Background()
+	if s.BaseContext != nil {
+		if base = s.BaseContext(ln); base == nil {
+			panic("server: BaseContext returned a nil context")
+		}
+	}
+	var eng goroutineEngine
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			if s.shuttingDown() {
+				return ErrServerClosed
+			}
+			var te interface{ Temporary() bool }
+			if !errors.As(err, &te) || !te.Temporary() {
+				return err
+			}
+			// Out of file descriptors, say: wait for connections to close.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.logger().Warn("server: accept failed; retrying", "err", err, "delay", delay)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		s.accept(eng, nc, base)
+	}
+}
+
+// accept starts serving nc, or rejects it over MaxConns.
+func (s *Server) accept(eng engine, nc net.Conn, base context.Context) {
+	ctx := base
+	if s.ConnContext != nil {
+		if ctx = s.ConnContext(ctx, nc); ctx == nil {
+			panic("server: ConnContext returned a nil context")
+		}
+	}
+	s.mu.Lock()
+	if s.shuttingDown() {
+		s.mu.Unlock()
+		nc.Close()
+		return
+	}
+	rejected := s.MaxConns > 0 && s.served >= s.MaxConns
+	if rejected {
+		s.metrics().ConnRejected()
+		s.logger().LogAttrs(ctx, slog.LevelDebug, "server: connection rejected (MaxConns)", slog.Any("remote", nc.RemoteAddr()))
+		if s.OnReject == nil {
+			s.mu.Unlock()
+			nc.Close()
+			return
+		}
+	}
+	c := newConn(s, eng, nc, ctx)
+	c.rejected = rejected
+	s.conns[c] = struct{}{}
+	if !rejected {
+		s.served++
+	}
+	s.mu.Unlock()
+	if rejected {
+		eng.reject(c)
+		return
+	}
+	s.metrics().ConnAccepted()
+	c.setState(StateNew)
+	eng.serve(c)
+}
+
+// forget removes a finished connection.
+func (s *Server) forget(c *conn) {
+	if !c.rejected {
+		c.setState(StateClosed)
+		c.metrics.ConnClosed()
+		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: connection closed", slog.Any("remote", c.nc.RemoteAddr()))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+	if !c.rejected {
+		s.served--
+	}
+	if len(s.conns) == 0 && s.drained != nil {
+		close(s.drained)
+		s.drained = nil
+	}
+}
+
+// Shutdown stops the server gracefully. It closes the listeners, then makes
+// every connection stop reading from its peer; each connection answers the
+// complete requests it has already read, waits for its pending Replies,
+// sends everything, and closes with a lingering close (FIN first, then the
+// peer's input drained for a moment, so that no RST destroys answers the
+// peer has not read yet). Shutdown returns when every connection has closed.
+//
+// If ctx ends first, Shutdown closes everything at once, as Close, and
+// returns ctx.Err(). Once Shutdown is called, Serve returns ErrServerClosed.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.inShutdown.Store(true)
+	s.mu.Lock()
+	err := s.closeListenersLocked()
+	s.mu.Unlock()
+	s.serving.Wait()
+
+	s.mu.Lock()
+	for c := range s.conns {
+		c.eng.stopReading(c)
+	}
+	var drained chan struct{}
+	if len(s.conns) > 0 {
+		if s.drained == nil {
+			s.drained = make(chan struct{})
+		}
+		drained = s.drained
+	}
+	s.mu.Unlock()
+	if drained == nil {
+		return err
+	}
+	select {
+	case <-drained:
+		return err
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes the listeners and every connection at once: answers not yet
+// sent are lost. For a graceful stop use Shutdown. Close does not wait for
+// the connections' goroutines to return; they return promptly, unless a
+// handler blocks.
+func (s *Server) Close() error {
+	s.inShutdown.Store(true)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.closeListenersLocked()
+	s.initLocked()
+	if !s.isKilled {
+		s.isKilled = true
+		close(s.killed)
+	}
+	for c := range s.conns {
+		c.sc.Close()
+	}
+	return err
+}
+
+func (s *Server) shuttingDown() bool { return s.inShutdown.Load() }
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
+func (s *Server) metrics() Metrics {
+	if s.Metrics != nil {
+		return s.Metrics
+	}
+	return NopMetrics{}
+}
+
+func (s *Server) initLocked() {
+	if s.conns == nil {
+		s.conns = make(map[*conn]struct{})
+		s.listeners = make(map[*net.Listener]struct{})
+		s.killed = make(chan struct{})
+	}
+}
+
+// track registers a listener, unless the server is shutting down.
+func (s *Server) track(ln *net.Listener) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shuttingDown() {
+		return false
+	}
+	s.initLocked()
+	s.listeners[ln] = struct{}{}
+	s.serving.Add(1)
+	return true
+}
+
+func (s *Server) untrack(ln *net.Listener) {
+	s.mu.Lock()
+	if _, ok := s.listeners[ln]; ok {
+		delete(s.listeners, ln)
+		(*ln).Close()
+	}
+	s.mu.Unlock()
+	s.serving.Done()
+}
+
+func (s *Server) closeListenersLocked() error {
+	var err error
+	for ln := range s.listeners {
+		if cerr := (*ln).Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+		delete(s.listeners, ln)
+	}
+	return err
+}

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"log/slog"
+	"math/big"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/stream"
+)
+
+// selfSigned returns a certificate for 127.0.0.1 and a pool that trusts it.
+func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "wirekit test"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
+
+// serveTLS serves s over TLS on a loopback port and returns its address and
+// a client configuration that trusts it.
+func serveTLS(t testing.TB, s *Server) (string, *tls.Config) {
+	t.Helper()
+	cert, pool := selfSigned(t)
+	s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	ln := listen(t, "tcp")
+	if s.Framing == nil {
+		s.Framing = orders.Framing()
+	}
+	if s.Handler == nil {
+		s.Handler = HandlerFunc(answer)
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.ServeTLS(ln, "", "") }()
+	t.Cleanup(func() {
+		s.Close()
+		if err := <-errc; err != ErrServerClosed {
+			t.Errorf("ServeTLS returned %v", err)
+		}
+	})
+	return ln.Addr().String(), &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
+}
+
+func dialTLS(t testing.TB, addr string, cfg *tls.Config) *client {
+	t.Helper()
+	nc, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newClient(t, nc)
+}
+
+func newLFConn(nc net.Conn, f frame.Framing) *stream.Conn { return stream.New(nc, f, stream.Config{}) }
+
+func TestTLSRoundTrip(t *testing.T) {
+	s := &Server{Handler: HandlerFunc(func(w *Writer, req *Request) {
+		st := req.TLS()
+		if st == nil || !st.HandshakeComplete {
+			w.WriteFrame(frame.Meta{Type: orders.TypeError, ID: req.ID}, []byte("no TLS state"))
+			return
+		}
+		answer(w, req)
+	})}
+	addr, cfg := serveTLS(t, s)
+	c := dialTLS(t, addr, cfg)
+	for i := range 50 {
+		c.queue(orders.TypeEchoRequest, uint64(i), "over TLS")
+	}
+	c.flush()
+	for i := range 50 {
+		c.expect(orders.TypeEchoResponse, uint64(i), "over TLS")
+	}
+}
+
+func TestUnixRoundTrip(t *testing.T) {
+	s := &Server{}
+	addr := start(t, s, listen(t, "unix"))
+	c := dial(t, "unix", addr)
+	c.roundTrip(1, "over a Unix socket")
+	c.roundTrip(2, "again")
+}
+
+func TestListenAndServe(t *testing.T) {
+	s := &Server{Framing: orders.Framing(), Handler: HandlerFunc(answer)}
+	errc := make(chan error, 1)
+	path := t.TempDir() + "/l.sock"
+	go func() { errc <- s.ListenAndServe("unix", path) }()
+	var c *client
+	eventually(t, "the listener", func() bool {
+		nc, err := net.Dial("unix", path)
+		if err == nil {
+			c = newClient(t, nc)
+		}
+		return err == nil
+	})
+	c.roundTrip(1, "x")
+	if err := s.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != ErrServerClosed {
+		t.Errorf("ListenAndServe returned %v", err)
+	}
+	if err := s.ListenAndServe("unix", path); err != ErrServerClosed {
+		t.Errorf("ListenAndServe after Shutdown returned %v", err)
+	}
+}
