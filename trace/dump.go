@@ -18,6 +18,8 @@
 // handler actually emits it:
 //
 //	logger.Debug("frame in", "bytes", trace.HexN(frame, 256))
+//
+// A [Tap] records connections into a pcapng file that Wireshark opens.
 package trace
 
 import (

@@ -32,7 +32,7 @@ type TapOptions struct {
 	// statistics block is kept free, so the file never grows past
 	// MaxBytes and [Tap.Close] still writes a complete file. 0 means no
 	// bound; a bound too small for the header and statistics blocks
-	// (about 200 bytes) is an error.
+	// (216 bytes) is an error.
 	MaxBytes int64
 	// MSS is the largest TCP payload of one recorded packet, between 1 and
 	// [MaxMSS]; a longer Read or Write is recorded as several segments.
@@ -58,15 +58,18 @@ type TapOptions struct {
 //     from connection to connection. MAC addresses are fixed
 //     locally-administered ones: 02:57:4b:00:00:01 for the local end,
 //     …:02 for the remote one.
-//   - Wrapping records a three-way handshake; Close, or a Read that returns
-//     io.EOF, records the FIN of that side and its acknowledgement. Errors
-//     are not recorded.
+//   - Wrapping records a three-way handshake. A Read that returns io.EOF
+//     records the remote end's FIN and its ACK; Close records the FIN and
+//     ACK of each side that has not sent one, the local side first. Other
+//     errors are not recorded.
 //   - Each direction's sequence numbers start at a random ISN and advance by
 //     the bytes recorded; every segment acknowledges all the bytes recorded
-//     in the other direction. When one side writes about 1 GiB (64 KiB right
-//     after the handshake) without the other writing anything, the tap adds
-//     the pure ACK a real receiver would have sent, so Wireshark never sees
-//     a full window.
+//     in the other direction. When one side has sent nearly a window's
+//     worth since the other last sent anything, the tap adds the pure ACK a
+//     real receiver would have sent, so Wireshark never sees a full window:
+//     the window is about 1 GiB (65535 scaled by 2¹⁴), but only 65535 bytes
+//     from a client to a server that has sent nothing since its SYN-ACK,
+//     since windows in SYNs are never scaled.
 //   - A Read or Write longer than [TapOptions.MSS] is split into segments of
 //     that size; only the last carries PSH, so the application's Read and
 //     Write boundaries stay visible in the capture.
@@ -75,50 +78,55 @@ type TapOptions struct {
 //
 // The file is one section with one Ethernet interface: a Section Header
 // Block, an Interface Description Block, one Enhanced Packet Block per
-// segment, and at [Tap.Close] an Interface Statistics Block. Every block
-// starts and ends with its length; all integers are little-endian (the
-// section header's magic, 0x1a2b3c4d, says so); options are a code, a
-// length and a value padded to 32 bits, ended by code 0:
+// segment, and at [Tap.Close] an Interface Statistics Block:
 //
-//	          +--------+--------+--------+- - - -+--------+
-//	file:     |  SHB   |  IDB   |  EPB   |  ...  |  ISB   |
-//	          +--------+--------+--------+- - - -+--------+
+//	+-----+-----+-----+-----+- - - -+-----+
+//	| SHB | IDB | EPB | EPB |  ...  | ISB |
+//	+-----+-----+-----+-----+- - - -+-----+
+//
+// Every block starts and ends with its total length, a multiple of 4. All
+// integers are little-endian, as the section header's byte-order magic
+// tells readers. Options are a 16-bit code, a 16-bit length and the value
+// padded with zeros to 32 bits, and end with opt_endofopt (code 0):
 //
 //	 0                   1                   2                   3
 //	 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
 //	+---------------------------------------------------------------+
-//	|                    Block Type = 0x0a0d0d0a                    |  SHB
-//	|                      Block Total Length                       |
-//	|                 Byte-Order Magic = 0x1a2b3c4d                 |
-//	|        Major Version = 1      |       Minor Version = 0       |
-//	|               Section Length = -1 (64 bits)                   |
-//	/          shb_userappl "wirekit", opt_endofopt                 /
-//	|                      Block Total Length                       |
+//	|                    Block Type = 0x0A0D0D0A                    |  SHB
+//	|                       Block Total Length                      |
+//	|                 Byte-Order Magic = 0x1A2B3C4D                 |
+//	|       Major Version = 1       |       Minor Version = 0       |
+//	|                 Section Length = -1: not given                |
+//	|                           (64 bits)                           |
+//	/              shb_userappl "wirekit", opt_endofopt             /
+//	|                       Block Total Length                      |
 //	+---------------------------------------------------------------+
 //	|                    Block Type = 0x00000001                    |  IDB
-//	|                      Block Total Length                       |
-//	|     LinkType = 1 (Ethernet)   |          Reserved = 0         |
-//	|                   SnapLen = 0 (no limit)                      |
-//	/   if_name "wirekit tap", if_tsresol 9 (ns), opt_endofopt      /
-//	|                      Block Total Length                       |
+//	|                       Block Total Length                      |
+//	|     LinkType = 1: Ethernet    |          Reserved = 0         |
+//	|                     SnapLen = 0: no limit                     |
+//	/     if_name "wirekit tap", if_tsresol 9: ns, opt_endofopt     /
+//	|                       Block Total Length                      |
 //	+---------------------------------------------------------------+
 //	|                    Block Type = 0x00000006                    |  EPB
-//	|                      Block Total Length                       |
-//	|                      Interface ID = 0                         |
-//	|         Timestamp, high 32 bits (ns since 1970, UTC)          |
-//	|                  Timestamp, low 32 bits                       |
-//	|              Captured Length = frame length                   |
-//	|              Original Length = frame length                   |
-//	/  Ethernet | IPv4 or IPv6 | TCP | payload, padded to 32 bits   /
-//	|                      Block Total Length                       |
+//	|                       Block Total Length                      |
+//	|                        Interface ID = 0                       |
+//	|            Timestamp (high 32 bits): ns since 1970            |
+//	|                    Timestamp (low 32 bits)                    |
+//	|                     Captured Packet Length                    |
+//	|        Original Packet Length = Captured Packet Length        |
+//	/   Ethernet | IPv4 or IPv6 | TCP | payload; padded to 32 bits  /
+//	|                       Block Total Length                      |
 //	+---------------------------------------------------------------+
 //	|                    Block Type = 0x00000005                    |  ISB
-//	|                      Block Total Length                       |
-//	|                      Interface ID = 0                         |
-//	|          Timestamp of Close, high and low 32 bits             |
-//	/  opt_comment (if MaxBytes cut the recording short),           /
-//	/  isb_ifrecv, isb_ifdrop (packets seen, dropped), opt_endofopt /
-//	|                      Block Total Length                       |
+//	|                       Block Total Length                      |
+//	|                        Interface ID = 0                       |
+//	|                Timestamp (high 32 bits): Close                |
+//	|                    Timestamp (low 32 bits)                    |
+//	/       opt_comment, if MaxBytes cut the recording short;       /
+//	/         isb_ifrecv, isb_ifdrop: packets seen, dropped;        /
+//	/                          opt_endofopt                         /
+//	|                       Block Total Length                      |
 //	+---------------------------------------------------------------+
 //
 // A server records its connections by wrapping its listener, or by setting
@@ -134,16 +142,19 @@ type TapOptions struct {
 //	f.Close()
 //
 // A wrapped connection is a plain net.Conn: it hides the concrete type
-// (*net.TCPConn, *tls.Conn) and with it SyscallConn, so code that needs the
-// file descriptor, such as a poll engine, sees a connection it must serve
-// with ordinary Reads.
+// (*net.TCPConn, *tls.Conn) and with it SyscallConn and CloseWrite, so code
+// that needs the file descriptor, such as a poll engine, sees a connection
+// it must serve with ordinary Reads. Wrapping a *tls.Conn rather than the
+// connection under it records the plaintext, which a dissector can read.
 //
 // A Tap is safe for concurrent use; one mutex orders all its connections'
 // packets. Recording a segment costs taking that mutex, copying the payload
 // once into a packet buffer the tap reuses (it grows to the largest block,
 // MSS plus at most 109 bytes), one pass over it for the TCP checksum, and
 // one Write to the underlying writer, all under the mutex: a slow writer
-// slows every tapped connection, so give it a buffered one. Concurrent
+// slows every tapped connection, so give it a buffered one. Once the
+// recording has stopped, a Read or Write still takes the mutex, to count
+// what it drops. Concurrent
 // Reads, or concurrent Writes, on one connection are recorded in the order
 // they return, which may differ from the order their bytes took.
 type Tap struct {
@@ -200,14 +211,14 @@ func NewTap(w io.Writer, opts TapOptions) (*Tap, error) {
 // end. Conn has the type func(net.Conn) net.Conn: it is the hook to give a
 // server that lets its accepted connections be wrapped.
 func (t *Tap) Conn(nc net.Conn) net.Conn {
-	return t.wrap(nc, in)
+	return t.wrap(nc, dirIn)
 }
 
 // ClientConn wraps nc, a connection this side dialed, so that its Reads and
 // Writes are recorded; the handshake in the file is initiated by the local
 // end.
 func (t *Tap) ClientConn(nc net.Conn) net.Conn {
-	return t.wrap(nc, out)
+	return t.wrap(nc, dirOut)
 }
 
 // Listener returns a listener whose accepted connections are wrapped by
@@ -299,14 +310,14 @@ func (t *Tap) now() uint64 {
 // The two directions of a tapped connection, indexing its per-direction
 // state.
 const (
-	out = 0 // local to remote: what Write sent
-	in  = 1 // remote to local: what Read returned
+	dirOut = 0 // local to remote: what Write sent
+	dirIn  = 1 // remote to local: what Read returned
 )
 
 // macs holds the source MAC address of each direction.
 var macs = [2][6]byte{
-	out: {0x02, 'W', 'K', 0, 0, 1},
-	in:  {0x02, 'W', 'K', 0, 0, 2},
+	dirOut: {0x02, 'W', 'K', 0, 0, 1},
+	dirIn:  {0x02, 'W', 'K', 0, 0, 2},
 }
 
 // Addresses of connections without TCP addresses (see [Tap]).
@@ -341,9 +352,9 @@ type tapConn struct {
 func (t *Tap) wrap(nc net.Conn, client int) net.Conn {
 	c := &tapConn{Conn: nc, tap: t}
 	var real [2]bool
-	c.ep[out], real[out] = tcpAddrPort(nc.LocalAddr())
-	c.ep[in], real[in] = tcpAddrPort(nc.RemoteAddr())
-	v6 := real[out] && c.ep[out].Addr().Is6() || real[in] && c.ep[in].Addr().Is6()
+	c.ep[dirOut], real[dirOut] = tcpAddrPort(nc.LocalAddr())
+	c.ep[dirIn], real[dirIn] = tcpAddrPort(nc.RemoteAddr())
+	v6 := real[dirOut] && c.ep[dirOut].Addr().Is6() || real[dirIn] && c.ep[dirIn].Addr().Is6()
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -392,7 +403,7 @@ func tcpAddrPort(a net.Addr) (netip.AddrPort, bool) {
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 || err == io.EOF {
-		c.tap.record(c, in, p[:n], err == io.EOF)
+		c.tap.record(c, dirIn, p[:n], err == io.EOF)
 	}
 	return n, err
 }
@@ -401,7 +412,7 @@ func (c *tapConn) Read(p []byte) (int, error) {
 func (c *tapConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	if n > 0 {
-		c.tap.record(c, out, p[:n], false)
+		c.tap.record(c, dirOut, p[:n], false)
 	}
 	return n, err
 }
@@ -413,8 +424,8 @@ func (c *tapConn) Close() error {
 	t := c.tap
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.fin(c, out)
-	t.fin(c, in)
+	t.fin(c, dirOut)
+	t.fin(c, dirIn)
 	return err
 }
 

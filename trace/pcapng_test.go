@@ -298,11 +298,12 @@ type flow struct {
 	segs   []seg
 }
 
+// TCP flags, written out again rather than shared with the writer.
 const (
-	synFIN = 0x01
-	synSYN = 0x02
-	synPSH = 0x08
-	synACK = 0x10
+	tcpFIN = 0x01
+	tcpSYN = 0x02
+	tcpPSH = 0x08
+	tcpACK = 0x10
 )
 
 // decodeFlows decodes every packet of f and checks that each connection is
@@ -337,7 +338,7 @@ func decodeFlows(f *pcapFile) ([]*flow, error) {
 			fl, dir = byKey[[2]netip.AddrPort{s.dst, s.src}], 1
 		}
 		if fl == nil {
-			if s.flags != synSYN || len(s.payload) != 0 || s.mss < 1 || s.wscale != windowShift {
+			if s.flags != tcpSYN || len(s.payload) != 0 || s.mss < 1 || s.wscale != windowShift {
 				return nil, fmt.Errorf("packet %d: %v → %v starts with flags %#x, MSS %d, window scale %d; want a bare SYN with options", i+1, s.src, s.dst, s.flags, s.mss, s.wscale)
 			}
 			fl = &flow{ep: [2]netip.AddrPort{s.src, s.dst}}
@@ -353,26 +354,26 @@ func decodeFlows(f *pcapFile) ([]*flow, error) {
 		n := len(fl.segs)
 		switch {
 		case n == 2:
-			if dir != 1 || s.flags != synSYN|synACK || s.ack != st[0].next || s.mss < 1 || s.wscale != windowShift {
+			if dir != 1 || s.flags != tcpSYN|tcpACK || s.ack != st[0].next || s.mss < 1 || s.wscale != windowShift {
 				return nil, fmt.Errorf("packet %d: second segment of %v is not a SYN-ACK of the SYN: %+v", i+1, fl.ep, s)
 			}
 			st[1].next = s.seq + 1
 			st[0].acked = s.ack
 			continue
 		case n == 3:
-			if dir != 0 || s.flags != synACK || len(s.payload) != 0 {
+			if dir != 0 || s.flags != tcpACK || len(s.payload) != 0 {
 				return nil, fmt.Errorf("packet %d: third segment of %v is not the handshake's ACK: %+v", i+1, fl.ep, s)
 			}
-		case s.flags&synSYN != 0:
+		case s.flags&tcpSYN != 0:
 			return nil, fmt.Errorf("packet %d: SYN in an established connection", i+1)
 		}
 		if s.seq != st[dir].next {
 			return nil, fmt.Errorf("packet %d: seq %d, want %d (%d bytes after the ISN)", i+1, s.seq, st[dir].next, len(fl.data[dir]))
 		}
-		if s.flags&synACK == 0 || s.ack != st[1-dir].next {
+		if s.flags&tcpACK == 0 || s.ack != st[1-dir].next {
 			return nil, fmt.Errorf("packet %d: flags %#x ack %d, want ACK of %d", i+1, s.flags, s.ack, st[1-dir].next)
 		}
-		if s.flags&^(synACK|synPSH|synFIN) != 0 {
+		if s.flags&^(tcpACK|tcpPSH|tcpFIN) != 0 {
 			return nil, fmt.Errorf("packet %d: flags %#x", i+1, s.flags)
 		}
 		if s.window != 65535 {
@@ -389,17 +390,17 @@ func decodeFlows(f *pcapFile) ([]*flow, error) {
 			if s.seq+uint32(len(s.payload))-st[dir].acked >= win {
 				return nil, fmt.Errorf("packet %d: %d bytes in flight fill the receiver's window of %d", i+1, s.seq+uint32(len(s.payload))-st[dir].acked, win)
 			}
-		} else if s.flags&synPSH != 0 {
+		} else if s.flags&tcpPSH != 0 {
 			return nil, fmt.Errorf("packet %d: PSH without data", i+1)
 		}
 		st[1-dir].acked = s.ack
 		st[dir].scaled = true
 		st[dir].next += uint32(len(s.payload))
 		fl.data[dir] = append(fl.data[dir], s.payload...)
-		if s.flags&synPSH != 0 {
+		if s.flags&tcpPSH != 0 {
 			fl.pushes[dir]++
 		}
-		if s.flags&synFIN != 0 {
+		if s.flags&tcpFIN != 0 {
 			if fl.fin[dir] {
 				return nil, fmt.Errorf("packet %d: second FIN", i+1)
 			}
@@ -412,7 +413,8 @@ func decodeFlows(f *pcapFile) ([]*flow, error) {
 	return flows, nil
 }
 
-// tapped returns what a tap wrote to buf after Close, checked and decoded.
+// parseTap reads and decodes a file a Tap wrote, failing the test on any
+// fault readPcapng or decodeFlows finds.
 func parseTap(t testing.TB, data []byte) (*pcapFile, []*flow) {
 	t.Helper()
 	f, err := readPcapng(data)
@@ -507,15 +509,15 @@ func TestTapConversation(t *testing.T) {
 		payload    string
 	}
 	want := []step{
-		{false, synSYN, ""},
-		{true, synSYN | synACK, ""},
-		{false, synACK, ""},
-		{false, synPSH | synACK, "ping"}, // Read
-		{true, synPSH | synACK, "pong!"}, // Write
-		{true, synFIN | synACK, ""},      // Close: the local FIN first
-		{false, synACK, ""},
-		{false, synFIN | synACK, ""},
-		{true, synACK, ""},
+		{false, tcpSYN, ""},
+		{true, tcpSYN | tcpACK, ""},
+		{false, tcpACK, ""},
+		{false, tcpPSH | tcpACK, "ping"}, // Read
+		{true, tcpPSH | tcpACK, "pong!"}, // Write
+		{true, tcpFIN | tcpACK, ""},      // Close: the local FIN first
+		{false, tcpACK, ""},
+		{false, tcpFIN | tcpACK, ""},
+		{true, tcpACK, ""},
 	}
 	var got []step
 	for _, s := range fl.segs {
@@ -563,7 +565,7 @@ func TestTapEOFIsTheRemoteFIN(t *testing.T) {
 	}
 	// Data from the server, its FIN at EOF and the ACK of it, then the
 	// client's FIN at Close and its ACK.
-	want := []uint8{synPSH | synACK, synFIN | synACK, synACK, synFIN | synACK, synACK}
+	want := []uint8{tcpPSH | tcpACK, tcpFIN | tcpACK, tcpACK, tcpFIN | tcpACK, tcpACK}
 	if !slices.Equal(flags, want) || fl.segs[4].src != fl.ep[1] || fl.segs[6].src != fl.ep[0] {
 		t.Errorf("after the handshake: flags %#x from %v, %v; want %#x, server FIN first", flags, fl.segs[4].src, fl.segs[6].src, want)
 	}
@@ -651,11 +653,18 @@ func TestTapOptionsErrors(t *testing.T) {
 		{MSS: -1},
 		{MSS: MaxMSS + 1},
 		{MaxBytes: -1},
-		{MaxBytes: 100},
+		{MaxBytes: 215}, // one byte short of the header and statistics blocks
 	} {
 		if _, err := NewTap(io.Discard, opts); err == nil {
 			t.Errorf("NewTap(%+v) succeeded, want an error", opts)
 		}
+	}
+	// The smallest bound holds a file without packets.
+	tap, buf := newTestTap(t, TapOptions{MaxBytes: 216})
+	tap.Conn(nopConn{}).Close()
+	tap.Close()
+	if f, _ := parseTap(t, buf.Bytes()); buf.Len() != 216 || len(f.packets) != 0 || tap.Dropped() != 7 {
+		t.Errorf("MaxBytes 216: %d bytes, %d packets, %d dropped; want 216, 0, 7", buf.Len(), len(f.packets), tap.Dropped())
 	}
 }
 
