@@ -15,7 +15,7 @@ import (
 // (used only in positions), and returns its model. If the schema has
 // problems the error is an Errors listing each of them.
 func Parse(filename string, src []byte) (*File, error) {
-	diags := &diagList{src: src}
+	diags := &diagList{src: string(src)}
 	tree := parse(filename, src, diags)
 	if tree == nil || len(diags.diags) > 0 {
 		return nil, diags.err()

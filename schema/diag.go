@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"strconv"
@@ -46,20 +45,26 @@ func (d *Diagnostic) Error() string {
 	b.WriteString(": ")
 	b.WriteString(d.Msg)
 	if d.Line != "" {
+		line, col := d.Line, d.Pos.Col-1
+		// Show a window of a long line around the problem.
+		if len(line) > maxShown {
+			from := max(0, min(col-maxShown/2, len(line)-maxShown))
+			line, col = line[from:from+maxShown], col-from
+		}
 		b.WriteString("\n")
-		b.WriteString(d.Line)
+		b.WriteString(line)
 		b.WriteString("\n")
 		// Keep the line's tabs in the caret line so that the caret lands
 		// under the text whatever the tab width.
-		for i := 0; i < d.Pos.Col-1 && i < len(d.Line); i++ {
-			if d.Line[i] == '\t' {
+		for i := 0; i < col && i < len(line); i++ {
+			if line[i] == '\t' {
 				b.WriteByte('\t')
-			} else if d.Line[i]&0xc0 != 0x80 { // one space per character
+			} else if line[i]&0xc0 != 0x80 { // one space per character
 				b.WriteByte(' ')
 			}
 		}
 		b.WriteString("^")
-		n := min(d.Len, len(d.Line)-(d.Pos.Col-1))
+		n := min(d.Len, len(line)-col)
 		for i := 1; i < n; i++ {
 			b.WriteByte('~')
 		}
@@ -92,14 +97,24 @@ func (e Errors) Unwrap() []error {
 	return errs
 }
 
+// maxShown is the most of a source line a diagnostic shows.
+const maxShown = 160
+
+// maxDiags is the most diagnostics Parse reports: past a few dozen, more
+// only bury the first, which often cause the rest.
+const maxDiags = 50
+
 // diagList collects the diagnostics of one file.
 type diagList struct {
-	src   []byte
+	src   string
 	diags Errors
 }
 
 // add records a problem of n bytes at p. hint is literal text, not a format.
 func (l *diagList) add(p Pos, n int, format, hint string, args ...any) {
+	if len(l.diags) == maxDiags {
+		return
+	}
 	l.diags = append(l.diags, &Diagnostic{
 		Pos:  p,
 		Len:  max(n, 1),
@@ -113,14 +128,14 @@ func (l *diagList) lineAt(off int) string {
 	if off > len(l.src) {
 		return ""
 	}
-	start := bytes.LastIndexByte(l.src[:off], '\n') + 1
-	end := bytes.IndexByte(l.src[off:], '\n')
+	start := strings.LastIndexByte(l.src[:off], '\n') + 1
+	end := strings.IndexByte(l.src[off:], '\n')
 	if end < 0 {
 		end = len(l.src)
 	} else {
 		end += off
 	}
-	return strings.TrimRight(string(l.src[start:end]), "\r")
+	return strings.TrimRight(l.src[start:end], "\r") // shares src's memory
 }
 
 // err returns the diagnostics sorted by position, or nil if there are none.

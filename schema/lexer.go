@@ -17,7 +17,7 @@ const (
 	tInt
 	tString
 	tPunct // one of { } ( ) [ ] = , ; : @ .. == != -
-	tBad   // a character that starts no token, already reported
+	tBad   // a character that starts no token, already reported: the parser stops
 )
 
 // token is one lexeme. Comments are not tokens: the lexer hands them to the
@@ -120,9 +120,6 @@ func (l *lexer) next() token {
 		default:
 			l.lineBlank = false
 			t := l.scan()
-			if t.kind == tBad {
-				continue
-			}
 			t.doc, l.doc = l.doc, nil
 			l.lastTokLine = t.pos.Line
 			return t

@@ -324,10 +324,18 @@ func (d *decoder) fixedValue(lv string, t *schema.Type, name string, p pos) {
 	case schema.KindString:
 		d.text(lv, t, name, p.sub(strconv.FormatUint(t.Size.N, 10)), p.off)
 	case schema.KindArray:
+		if isByteArray(t) {
+			d.Pf("copy(%s[:], %s)", lv, p.slice())
+			return
+		}
 		i := d.fresh("i")
 		eb := t.Elem.FixedBits() / 8
 		d.Pf("for %s := range %s {", i, lv)
-		d.fixedValue(lv+"["+i+"]", t.Elem, name, p.plus(strconv.Itoa(eb)+"*"+i))
+		step := i
+		if eb > 1 {
+			step = strconv.Itoa(eb) + "*" + i
+		}
+		d.fixedValue(lv+"["+i+"]", t.Elem, name, p.plus(step))
 		d.P("}")
 	case schema.KindMessage:
 		d.Pf("if _, err := %s.decode(%s); err != nil { %s }", lv, p.slice(), d.ret("nest(err, "+strconv.Quote(d.m.Name)+", "+strconv.Quote(name)+", "+p.off+")"))
@@ -364,7 +372,7 @@ func (d *decoder) dynField(f *schema.Field, pre string) {
 	}
 	d.dynValue(lv, f.Type, f.Name, f.Max, pre)
 	if f.Stored() {
-		d.ruleCheck(f, "off")
+		d.ruleCheck(f, "off-"+strconv.Itoa(f.Type.FixedBits()/8)) // rules are on integers, of fixed size
 	}
 	if f.Cond != nil {
 		d.Pf("} else { %s = %s }", lv, zeroValue(lv, f.Type))
@@ -504,7 +512,11 @@ func (d *decoder) array(lv string, t *schema.Type, name string, max uint64, pre 
 		n := d.count(t.Size, name, max, pre)
 		// Every element takes at least a byte: a count larger than the
 		// bytes left is refused before anything is allocated for it.
-		d.Pf("if %s > uint64(len(b)-off)/%d { %s }", n, t.Elem.MinBits()/8, d.ret(d.short(name, "off")))
+		left := "uint64(len(b)-off)"
+		if mb := t.Elem.MinBits() / 8; mb > 1 {
+			left += "/" + strconv.Itoa(mb)
+		}
+		d.Pf("if %s > %s { %s }", n, left, d.ret(d.short(name, "off")))
 		d.Pf("if uint64(cap(%s)) < %s { %s = make(%s, %s) } else { %s = %s[:%s] }", lv, n, lv, goType(t), n, lv, lv, n)
 	}
 	d.Pf("for %s := range %s {", i, lv)

@@ -207,6 +207,10 @@ func (g *msgGen) writeItems(expr string, t *schema.Type) {
 		g.Pf("dst = append(dst, %s...)", expr)
 		return
 	}
+	if isByteArray(t) {
+		g.Pf("dst = append(dst, %s[:]...)", expr)
+		return
+	}
 	i := g.fresh("i")
 	g.Pf("for %s := range %s {", i, expr)
 	g.writeValue(expr+"["+i+"]", t.Elem, elemMax(t.Elem))

@@ -317,5 +317,5 @@ func (g *generator) checkNames() error {
 	return nil
 }
 
-// hexByte formats a constant for a comment or code.
+// hex formats a value as Go hex, for masks and constants.
 func hex(v uint64) string { return "0x" + strings.ToUpper(strconv.FormatUint(v, 16)) }

@@ -205,6 +205,10 @@ func inRanges(expr string, t *schema.Type, rs []schema.Range, negate bool) strin
 			parts = append(parts, expr+" != "+lo)
 		case r.Lo == r.Hi:
 			parts = append(parts, expr+" == "+lo)
+		case r.Lo == 0 && !intOf(t).Signed && negate:
+			parts = append(parts, expr+" > "+hi)
+		case r.Lo == 0 && !intOf(t).Signed:
+			parts = append(parts, expr+" <= "+hi)
 		case negate:
 			parts = append(parts, "("+expr+" < "+lo+" || "+expr+" > "+hi+")")
 		default:

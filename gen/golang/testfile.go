@@ -9,6 +9,8 @@ func (g *generator) testFile() *goFile {
 	f.imp("testing")
 	for _, m := range g.file.Messages {
 		name := goName(m.Name)
+		f.Pf("// Fuzz%s checks that any input either fails to decode or decodes to a", name)
+		f.P("// value that validates and re-encodes to bytes that decode to the same encoding.")
 		f.Pf("func Fuzz%s(f *testing.F) {", name)
 		f.Pf("var zero %s", name)
 		f.P("f.Add(zero.Append(nil))")
@@ -27,7 +29,9 @@ func (g *generator) testFile() *goFile {
 	}
 	if g.file.Frame != nil {
 		fp := f.imp(framePkg)
-		f.P("func FuzzFrame(f *testing.F) {")
+		f.P("// FuzzFraming splits any input into frames and decodes their bodies:")
+		f.P("// nothing panics, and whatever decodes can be written as a frame again.")
+		f.P("func FuzzFraming(f *testing.F) {")
 		for _, m := range g.file.Bodies() {
 			f.Pf("if b, err := AppendFrame(nil, %s.Meta{ID: 1}, new(%s)); err == nil { f.Add(b) }", fp, goName(m.Name))
 		}

@@ -71,20 +71,10 @@ func literal(t *schema.Type, v uint64) string {
 	if intOf(t).Signed {
 		return strconv.FormatInt(int64(v), 10)
 	}
-	if v > 9 {
-		return hex(v)
-	}
 	return strconv.FormatUint(v, 10)
 }
 
 func mask(bits int) uint64 { return math.MaxUint64 >> (64 - bits) }
-
-func orderName(o wire.ByteOrder) string {
-	if o == wire.LittleEndian {
-		return "LittleEndian"
-	}
-	return "BigEndian"
-}
 
 func bitOrderName(o wire.BitOrder) string {
 	if o == wire.LSBFirst {
@@ -104,6 +94,13 @@ func groupOrder(g *schema.Group) wire.ByteOrder {
 // byteOrderOf is the byte order of a whole-byte integer, float or enum.
 func byteOrderOf(t *schema.Type) wire.ByteOrder {
 	return intOf(t).Order
+}
+
+// isByteArray reports whether t is a fixed array of u8, copied as a
+// whole rather than element by element.
+func isByteArray(t *schema.Type) bool {
+	return t.Kind == schema.KindArray && t.Size.Kind == schema.SizeFixed &&
+		t.Elem.Kind == schema.KindInt && t.Elem.Bits == 8 && !t.Elem.Signed
 }
 
 // isStatic reports whether a field sits at a position and takes a size

@@ -9,6 +9,8 @@ import (
 	"github.com/wirekit/wirekit/frame"
 )
 
+// FuzzEchoRequest checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzEchoRequest(f *testing.F) {
 	var zero EchoRequest
 	f.Add(zero.Append(nil))
@@ -34,6 +36,8 @@ func FuzzEchoRequest(f *testing.F) {
 	})
 }
 
+// FuzzEchoResponse checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzEchoResponse(f *testing.F) {
 	var zero EchoResponse
 	f.Add(zero.Append(nil))
@@ -59,6 +63,8 @@ func FuzzEchoResponse(f *testing.F) {
 	})
 }
 
+// FuzzNewOrder checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzNewOrder(f *testing.F) {
 	var zero NewOrder
 	f.Add(zero.Append(nil))
@@ -84,6 +90,8 @@ func FuzzNewOrder(f *testing.F) {
 	})
 }
 
+// FuzzOrderAck checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzOrderAck(f *testing.F) {
 	var zero OrderAck
 	f.Add(zero.Append(nil))
@@ -109,6 +117,8 @@ func FuzzOrderAck(f *testing.F) {
 	})
 }
 
+// FuzzError checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzError(f *testing.F) {
 	var zero Error
 	f.Add(zero.Append(nil))
@@ -134,7 +144,9 @@ func FuzzError(f *testing.F) {
 	})
 }
 
-func FuzzFrame(f *testing.F) {
+// FuzzFraming splits any input into frames and decodes their bodies:
+// nothing panics, and whatever decodes can be written as a frame again.
+func FuzzFraming(f *testing.F) {
 	if b, err := AppendFrame(nil, frame.Meta{ID: 1}, new(EchoRequest)); err == nil {
 		f.Add(b)
 	}

@@ -108,10 +108,10 @@ const (
 	QTypeA     QType = 1
 	QTypeNs    QType = 2
 	QTypeCname QType = 5
-	QTypeMx    QType = 0xF
-	QTypeTxt   QType = 0x10
-	QTypeAaaa  QType = 0x1C
-	QTypeOpt   QType = 0x29
+	QTypeMx    QType = 15
+	QTypeTxt   QType = 16
+	QTypeAaaa  QType = 28
+	QTypeOpt   QType = 41
 )
 
 // String returns the value's name in the schema, or QType(n) for a value without one.

@@ -7,6 +7,8 @@ import (
 	"testing"
 )
 
+// FuzzHeader checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzHeader(f *testing.F) {
 	var zero Header
 	f.Add(zero.Append(nil))
@@ -32,6 +34,8 @@ func FuzzHeader(f *testing.F) {
 	})
 }
 
+// FuzzMessage checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzMessage(f *testing.F) {
 	var zero Message
 	f.Add(zero.Append(nil))
@@ -57,6 +61,8 @@ func FuzzMessage(f *testing.F) {
 	})
 }
 
+// FuzzLabel checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzLabel(f *testing.F) {
 	var zero Label
 	f.Add(zero.Append(nil))
@@ -82,6 +88,8 @@ func FuzzLabel(f *testing.F) {
 	})
 }
 
+// FuzzQuestion checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzQuestion(f *testing.F) {
 	var zero Question
 	f.Add(zero.Append(nil))

@@ -152,7 +152,7 @@ func (m *Point) Validate() error {
 //	18    color  Color (i8)
 //	19    kind   Kind (u16)
 //	21    flag   bool
-//	21.1  _      u7 = 0x55
+//	21.1  _      u7 = 85
 type Wide struct {
 	A     uint8
 	B     uint64
@@ -393,36 +393,34 @@ func (m *Everything) Append(dst []byte) []byte {
 		dst = vItems[i2].Append(dst)
 	}
 	for i3 := range m.Grid {
-		for i4 := range m.Grid[i3] {
-			dst = append(dst, m.Grid[i3][i4])
-		}
+		dst = append(dst, m.Grid[i3][:]...)
 	}
-	for i5 := range m.Names {
-		v6 := m.Names[i5][:cutUTF8(m.Names[i5], 255)]
-		dst = append(dst, uint8(len(v6)))
-		dst = append(dst, v6...)
+	for i4 := range m.Names {
+		v5 := m.Names[i4][:cutUTF8(m.Names[i4], 255)]
+		dst = append(dst, uint8(len(v5)))
+		dst = append(dst, v5...)
 	}
 	dst = appendPadded(dst, m.Fixed, 4)
 	dst = append(dst, make([]byte, 3)...)
-	v7 := m.Blob
-	if len(v7) > 1000 {
-		v7 = v7[:1000]
+	v6 := m.Blob
+	if len(v6) > 1000 {
+		v6 = v6[:1000]
 	}
-	dst = wire.AppendUvarint(dst, uint64(len(v7)))
-	dst = append(dst, v7...)
-	v8 := m.Nested
-	if len(v8) > 255 {
-		v8 = v8[:255]
+	dst = wire.AppendUvarint(dst, uint64(len(v6)))
+	dst = append(dst, v6...)
+	v7 := m.Nested
+	if len(v7) > 255 {
+		v7 = v7[:255]
 	}
-	dst = append(dst, uint8(len(v8)))
-	for i9 := range v8 {
-		v10 := v8[i9]
-		if len(v10) > 255 {
-			v10 = v10[:255]
+	dst = append(dst, uint8(len(v7)))
+	for i8 := range v7 {
+		v9 := v7[i8]
+		if len(v9) > 255 {
+			v9 = v9[:255]
 		}
-		dst = append(dst, uint8(len(v10)))
-		for i11 := range v10 {
-			dst = wire.BigEndian.AppendUint16(dst, v10[i11])
+		dst = append(dst, uint8(len(v9)))
+		for i10 := range v9 {
+			dst = wire.BigEndian.AppendUint16(dst, v9[i10])
 		}
 	}
 	dst = append(dst, m.Mode)
@@ -435,8 +433,8 @@ func (m *Everything) Append(dst []byte) []byte {
 	if m.Mode != 9 {
 		dst = m.Wide.Append(dst)
 	}
-	for i12 := range m.Tail {
-		dst = m.Tail[i12].Append(dst)
+	for i11 := range m.Tail {
+		dst = m.Tail[i11].Append(dst)
 	}
 	return dst
 }
@@ -498,84 +496,82 @@ func (m *Everything) Decode(b []byte) error {
 		return errAt("Everything", "grid", off, wire.ErrShort)
 	}
 	for i3 := range m.Grid {
-		for i4 := range m.Grid[i3] {
-			m.Grid[i3][i4] = s[2*i3+1*i4]
-		}
+		copy(m.Grid[i3][:], s[2*i3:])
 	}
 	off += 4
-	for i5 := range m.Names {
+	for i4 := range m.Names {
 		if len(b)-off < 1 {
 			return errAt("Everything", "names", off, wire.ErrShort)
 		}
-		c6 := uint64(b[off])
+		c5 := uint64(b[off])
 		off += 1
-		if uint64(len(b)-off) < c6 {
+		if uint64(len(b)-off) < c5 {
 			return errAt("Everything", "names", off, wire.ErrShort)
 		}
-		t7 := b[off : off+int(c6) : off+int(c6)]
-		if !utf8.Valid(t7) {
+		t6 := b[off : off+int(c5) : off+int(c5)]
+		if !utf8.Valid(t6) {
 			return errAt("Everything", "names", off, ErrUTF8)
 		}
-		m.Names[i5] = t7
-		off += len(m.Names[i5])
+		m.Names[i4] = t6
+		off += len(m.Names[i4])
 	}
 	s = b[off:]
 	if len(s) < 7 {
 		return errAt("Everything", "fixed", off, wire.ErrShort)
 	}
-	t8 := s[0:4:4]
-	if !utf8.Valid(t8) {
+	t7 := s[0:4:4]
+	if !utf8.Valid(t7) {
 		return errAt("Everything", "fixed", off, ErrUTF8)
 	}
-	m.Fixed = string(t8)
+	m.Fixed = string(t7)
 	off += 7
-	var c9 uint64
-	v10, n11, err12 := wire.Uvarint(b[off:])
-	if err12 != nil {
-		return errWire("Everything", "blob", off, err12)
+	var c8 uint64
+	v9, n10, err11 := wire.Uvarint(b[off:])
+	if err11 != nil {
+		return errWire("Everything", "blob", off, err11)
 	}
-	c9 = v10
-	off += n11
-	if c9 > 1000 {
+	c8 = v9
+	off += n10
+	if c8 > 1000 {
 		return errAt("Everything", "blob", off, ErrTooLong)
 	}
-	if uint64(len(b)-off) < c9 {
+	if uint64(len(b)-off) < c8 {
 		return errAt("Everything", "blob", off, wire.ErrShort)
 	}
-	m.Blob = b[off : off+int(c9) : off+int(c9)]
+	m.Blob = b[off : off+int(c8) : off+int(c8)]
 	off += len(m.Blob)
 	if len(b)-off < 1 {
 		return errAt("Everything", "nested", off, wire.ErrShort)
 	}
-	c14 := uint64(b[off])
+	c13 := uint64(b[off])
 	off += 1
-	if c14 > uint64(len(b)-off)/1 {
+	if c13 > uint64(len(b)-off) {
 		return errAt("Everything", "nested", off, wire.ErrShort)
 	}
-	if uint64(cap(m.Nested)) < c14 {
-		m.Nested = make([][]uint16, c14)
+	if uint64(cap(m.Nested)) < c13 {
+		m.Nested = make([][]uint16, c13)
 	} else {
-		m.Nested = m.Nested[:c14]
+		m.Nested = m.Nested[:c13]
 	}
-	for i13 := range m.Nested {
+	for i12 := range m.Nested {
 		if len(b)-off < 1 {
 			return errAt("Everything", "nested", off, wire.ErrShort)
 		}
-		c16 := uint64(b[off])
+		c15 := uint64(b[off])
 		off += 1
-		if c16 > uint64(len(b)-off)/2 {
+		if c15 > uint64(len(b)-off)/2 {
 			return errAt("Everything", "nested", off, wire.ErrShort)
 		}
-		if uint64(cap(m.Nested[i13])) < c16 {
-			m.Nested[i13] = make([]uint16, c16)
+		if uint64(cap(m.Nested[i12])) < c15 {
+			m.Nested[i12] = make([]uint16, c15)
 		} else {
-			m.Nested[i13] = m.Nested[i13][:c16]
+			m.Nested[i12] = m.Nested[i12][:c15]
 		}
-		for i15 := range m.Nested[i13] {
+		for i14 := range m.Nested[i12] {
 			if len(b)-off < 2 {
 				return errAt("Everything", "nested", off, wire.ErrShort)
 			}
-			m.Nested[i13][i15] = wire.BigEndian.Uint16(b[off:])
+			m.Nested[i12][i14] = wire.BigEndian.Uint16(b[off:])
 			off += 2
 		}
 	}
@@ -620,12 +616,12 @@ func (m *Everything) Decode(b []byte) error {
 		m.Wide = Wide{}
 	}
 	m.Tail = m.Tail[:0]
-	for i17 := 0; off < len(b); i17++ {
+	for i16 := 0; off < len(b); i16++ {
 		m.Tail = append(m.Tail, Point{})
 		if len(b)-off < 4 {
 			return errAt("Everything", "tail", off, wire.ErrShort)
 		}
-		if _, err := m.Tail[i17].decode(b[off:]); err != nil {
+		if _, err := m.Tail[i16].decode(b[off:]); err != nil {
 			return nest(err, "Everything", "tail", off)
 		}
 		off += 4

@@ -7,6 +7,8 @@ import (
 	"testing"
 )
 
+// FuzzPoint checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzPoint(f *testing.F) {
 	var zero Point
 	f.Add(zero.Append(nil))
@@ -32,6 +34,8 @@ func FuzzPoint(f *testing.F) {
 	})
 }
 
+// FuzzWide checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzWide(f *testing.F) {
 	var zero Wide
 	f.Add(zero.Append(nil))
@@ -57,6 +61,8 @@ func FuzzWide(f *testing.F) {
 	})
 }
 
+// FuzzEverything checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzEverything(f *testing.F) {
 	var zero Everything
 	f.Add(zero.Append(nil))

@@ -460,7 +460,7 @@ func (m *Batch) Decode(b []byte) error {
 	m.Seq = wire.LittleEndian.Uint24(b[6:])
 	g1 := b[9]
 	m.Battery = g1 & 0x7F
-	if !(m.Battery >= 0 && m.Battery <= 0x64) {
+	if !(m.Battery <= 100) {
 		return errAt("Batch", "battery", 9, ErrRange)
 	}
 	m.Charging = g1>>7 != 0
@@ -516,7 +516,7 @@ func (m *Batch) Decode(b []byte) error {
 	}
 	c12 := uint64(b[off])
 	off += 1
-	if c12 > uint64(len(b)-off)/1 {
+	if c12 > uint64(len(b)-off) {
 		return errAt("Batch", "labels", off, wire.ErrShort)
 	}
 	if uint64(cap(m.Labels)) < c12 {
@@ -580,7 +580,7 @@ func (m *Batch) Validate() error {
 	if m.Battery > 0x7F {
 		return errAt("Batch", "battery", -1, ErrRange)
 	}
-	if !(m.Battery >= 0 && m.Battery <= 0x64) {
+	if !(m.Battery <= 100) {
 		return errAt("Batch", "battery", -1, ErrRange)
 	}
 	if len(m.Readings) > 255 {

@@ -9,6 +9,8 @@ import (
 	"github.com/wirekit/wirekit/frame"
 )
 
+// FuzzReading checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzReading(f *testing.F) {
 	var zero Reading
 	f.Add(zero.Append(nil))
@@ -34,6 +36,8 @@ func FuzzReading(f *testing.F) {
 	})
 }
 
+// FuzzBatch checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzBatch(f *testing.F) {
 	var zero Batch
 	f.Add(zero.Append(nil))
@@ -59,6 +63,8 @@ func FuzzBatch(f *testing.F) {
 	})
 }
 
+// FuzzPing checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzPing(f *testing.F) {
 	var zero Ping
 	f.Add(zero.Append(nil))
@@ -84,6 +90,8 @@ func FuzzPing(f *testing.F) {
 	})
 }
 
+// FuzzPong checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzPong(f *testing.F) {
 	var zero Pong
 	f.Add(zero.Append(nil))
@@ -109,7 +117,9 @@ func FuzzPong(f *testing.F) {
 	})
 }
 
-func FuzzFrame(f *testing.F) {
+// FuzzFraming splits any input into frames and decodes their bodies:
+// nothing panics, and whatever decodes can be written as a frame again.
+func FuzzFraming(f *testing.F) {
 	if b, err := AppendFrame(nil, frame.Meta{ID: 1}, new(Batch)); err == nil {
 		f.Add(b)
 	}

@@ -26,7 +26,7 @@ const (
 	OpcodeBinary       Opcode = 2
 	OpcodeClose        Opcode = 8
 	OpcodePing         Opcode = 9
-	OpcodePong         Opcode = 0xA
+	OpcodePong         Opcode = 10
 )
 
 // String returns the value's name in the schema, or Opcode(n) for a value without one.
@@ -112,10 +112,10 @@ type FrameHeader struct {
 // Size returns the length of the encoding Append writes.
 func (m *FrameHeader) Size() int {
 	n := 2
-	if m.Len7 == 0x7E {
+	if m.Len7 == 126 {
 		n += 2
 	}
-	if m.Len7 == 0x7F {
+	if m.Len7 == 127 {
 		n += 8
 	}
 	if m.Masked {
@@ -132,16 +132,14 @@ func (m *FrameHeader) Size() int {
 func (m *FrameHeader) Append(dst []byte) []byte {
 	dst = append(dst, b2u(m.Fin)<<7|b2u(m.Rsv1)<<6|b2u(m.Rsv2)<<5|b2u(m.Rsv3)<<4|uint8(m.Opcode)&0xF)
 	dst = append(dst, b2u(m.Masked)<<7|m.Len7&0x7F)
-	if m.Len7 == 0x7E {
+	if m.Len7 == 126 {
 		dst = wire.BigEndian.AppendUint16(dst, m.Len16)
 	}
-	if m.Len7 == 0x7F {
+	if m.Len7 == 127 {
 		dst = wire.BigEndian.AppendUint64(dst, m.Len64)
 	}
 	if m.Masked {
-		for i1 := range m.MaskKey {
-			dst = append(dst, m.MaskKey[i1])
-		}
+		dst = append(dst, m.MaskKey[:]...)
 	}
 	return dst
 }
@@ -176,7 +174,7 @@ func (m *FrameHeader) decode(b []byte) (int, error) {
 	m.Masked = g2>>7 != 0
 	m.Len7 = g2 & 0x7F
 	off := 2
-	if m.Len7 == 0x7E {
+	if m.Len7 == 126 {
 		if len(b)-off < 2 {
 			return 0, errAt("FrameHeader", "len16", off, wire.ErrShort)
 		}
@@ -185,14 +183,14 @@ func (m *FrameHeader) decode(b []byte) (int, error) {
 	} else {
 		m.Len16 = 0
 	}
-	if m.Len7 == 0x7F {
+	if m.Len7 == 127 {
 		if len(b)-off < 8 {
 			return 0, errAt("FrameHeader", "len64", off, wire.ErrShort)
 		}
 		m.Len64 = wire.BigEndian.Uint64(b[off:])
 		off += 8
-		if !(m.Len64 >= 0 && m.Len64 <= 0x7FFFFFFFFFFFFFFF) {
-			return 0, errAt("FrameHeader", "len64", off, ErrRange)
+		if !(m.Len64 <= 9223372036854775807) {
+			return 0, errAt("FrameHeader", "len64", off-8, ErrRange)
 		}
 	} else {
 		m.Len64 = 0
@@ -201,9 +199,7 @@ func (m *FrameHeader) decode(b []byte) (int, error) {
 		if len(b)-off < 4 {
 			return 0, errAt("FrameHeader", "mask_key", off, wire.ErrShort)
 		}
-		for i3 := range m.MaskKey {
-			m.MaskKey[i3] = b[off+1*i3]
-		}
+		copy(m.MaskKey[:], b[off:])
 		off += 4
 	} else {
 		m.MaskKey = [4]uint8{}
@@ -224,11 +220,11 @@ func (m *FrameHeader) Validate() error {
 	if m.Len7 > 0x7F {
 		return errAt("FrameHeader", "len7", -1, ErrRange)
 	}
-	if !(m.Len7 == 0x7E) && m.Len16 != 0 {
+	if !(m.Len7 == 126) && m.Len16 != 0 {
 		return errAt("FrameHeader", "len16", -1, ErrCondition)
 	}
-	if m.Len7 == 0x7F {
-		if !(m.Len64 >= 0 && m.Len64 <= 0x7FFFFFFFFFFFFFFF) {
+	if m.Len7 == 127 {
+		if !(m.Len64 <= 9223372036854775807) {
 			return errAt("FrameHeader", "len64", -1, ErrRange)
 		}
 	} else if m.Len64 != 0 {
@@ -344,7 +340,7 @@ func (m *Close) Decode(b []byte) error {
 		return errAt("Close", "code", 0, wire.ErrShort)
 	}
 	m.Code = wire.BigEndian.Uint16(b)
-	if !((m.Code >= 0x3E8 && m.Code <= 0x3EB) || (m.Code >= 0x3EF && m.Code <= 0x3F3) || (m.Code >= 0xBB8 && m.Code <= 0x1387)) {
+	if !((m.Code >= 1000 && m.Code <= 1003) || (m.Code >= 1007 && m.Code <= 1011) || (m.Code >= 3000 && m.Code <= 4999)) {
 		return errAt("Close", "code", 0, ErrRange)
 	}
 	off := 2
@@ -367,7 +363,7 @@ func (m *Close) Decode(b []byte) error {
 // while its condition does not hold. The error is a *FieldError with Offset -1.
 // A message Decode returns without error passes Validate.
 func (m *Close) Validate() error {
-	if !((m.Code >= 0x3E8 && m.Code <= 0x3EB) || (m.Code >= 0x3EF && m.Code <= 0x3F3) || (m.Code >= 0xBB8 && m.Code <= 0x1387)) {
+	if !((m.Code >= 1000 && m.Code <= 1003) || (m.Code >= 1007 && m.Code <= 1011) || (m.Code >= 3000 && m.Code <= 4999)) {
 		return errAt("Close", "code", -1, ErrRange)
 	}
 	if !utf8.ValidString(m.Reason) {

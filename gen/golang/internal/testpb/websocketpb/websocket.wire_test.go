@@ -7,6 +7,8 @@ import (
 	"testing"
 )
 
+// FuzzFrameHeader checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzFrameHeader(f *testing.F) {
 	var zero FrameHeader
 	f.Add(zero.Append(nil))
@@ -32,6 +34,8 @@ func FuzzFrameHeader(f *testing.F) {
 	})
 }
 
+// FuzzFrame checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzFrame(f *testing.F) {
 	var zero Frame
 	f.Add(zero.Append(nil))
@@ -57,6 +61,8 @@ func FuzzFrame(f *testing.F) {
 	})
 }
 
+// FuzzClose checks that any input either fails to decode or decodes to a
+// value that validates and re-encodes to bytes that decode to the same encoding.
 func FuzzClose(f *testing.F) {
 	var zero Close
 	f.Add(zero.Append(nil))
