@@ -131,6 +131,11 @@ type Mark struct {
 	body  int // offset of the body's first byte in dst
 }
 
+// NewMark returns the mark of a frame whose first byte is at start in its
+// buffer and whose body begins at body: what a [Framing] implemented outside
+// this package returns from Begin.
+func NewMark(start, body int) Mark { return Mark{start: start, body: body} }
+
 // Start returns the offset in the buffer of the frame's first byte.
 func (m Mark) Start() int { return m.start }
 
