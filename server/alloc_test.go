@@ -58,7 +58,7 @@ func TestServeZeroAllocs(t *testing.T) {
 				if err != nil || f.Type != orders.TypeNewOrder {
 					t.Fatalf("frame %+v %v", f.Meta, err)
 				}
-				c.serve(f)
+				c.serve(&f)
 			}
 			if err := c.flush(); err != nil {
 				t.Fatal(err)

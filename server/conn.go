@@ -52,21 +52,30 @@ type conn struct {
 	state    ConnState // last state reported; the engine's goroutine only
 	rejected bool      // over MaxConns: served by OnReject only
 
-	// wmu guards the write side of sc and everything below up to mu: one
-	// goroutine at a time queues and flushes. The engine holds it while it
-	// serves a batch of frames, so a handler's writes take no lock of their
-	// own.
+	// wmu guards the write side of sc and the fields below: one goroutine
+	// at a time queues and flushes. The engine holds it while it serves a
+	// batch of frames, so a handler's writes take no lock of their own.
 	wmu        sync.Mutex
-	slots      []*Reply // ordered mode: answers not yet queued in sc, in request order
-	held       int      // bytes in slots
 	closeAfter bool
-	async      bool // a Reply was made: collect replies before each flush
-	ended      bool // the connection is finished: write nothing more
-	debug      bool // debug logging was enabled when this batch began
-	scratch    frameBuf
-	framesIn   int // counts of the current batch, for Metrics
+	ended      bool      // the connection is finished: write nothing more
+	debug      bool      // debug logging was enabled when this batch began
+	scratch    *frameBuf // debug logging: each frame is built here first
+	framesIn   int       // counts of the current batch, for Metrics
 	bytesIn    int
 	framesOut  int
+
+	aq      *replies     // deferred replies, from the first Defer on
+	pending atomic.Int32 // Replies not Done, read on every frame
+
+	g goroutineConn // the goroutine engine's state
+}
+
+// replies is the state of a connection's deferred replies. A connection
+// that never defers does not carry it.
+type replies struct {
+	// Guarded by conn.wmu.
+	slots []*Reply // ordered mode: answers not yet queued in sc, in request order
+	held  int      // bytes in slots
 
 	// mu guards the handing over of replies: Done from any goroutine.
 	mu          sync.Mutex
@@ -74,9 +83,8 @@ type conn struct {
 	spare       []*Reply // the other half of ready's double buffer
 	outstanding int      // replies made and not yet queued in sc
 	closed      bool     // Done must drop its frames
-	pending     atomic.Int32
 
-	g goroutineConn // the goroutine engine's state
+	g goroutineReplies // the goroutine engine's state
 }
 
 func newConn(s *Server, eng engine, nc net.Conn, ctx context.Context) *conn {
@@ -115,36 +123,40 @@ func (c *conn) highWater() int {
 // overLimit reports whether the connection must stop serving frames until
 // replies are Done: too many pending, or too many bytes held behind them.
 func (c *conn) overLimit() bool {
-	return c.pending.Load() >= c.maxInFlight() || c.held > c.highWater()
+	return c.pending.Load() >= c.maxInFlight() || (c.aq != nil && c.aq.held > c.highWater())
 }
 
 // indirect reports whether the Writer must write apart from the outbound
 // buffer: behind a pending Reply, or to log each frame.
-func (c *conn) indirect() bool { return len(c.slots) > 0 || c.debug }
+func (c *conn) indirect() bool { return c.debug || (c.aq != nil && len(c.aq.slots) > 0) }
 
 // heldBuf returns the buffer a Writer writes to when it is indirect: the
 // last slot if answers are held behind a Reply (a new slot if the last is a
 // Reply), else the scratch buffer of debug logging.
 func (c *conn) heldBuf() *frameBuf {
-	if len(c.slots) == 0 {
-		return &c.scratch
+	if c.aq == nil || len(c.aq.slots) == 0 {
+		if c.scratch == nil {
+			c.scratch = new(frameBuf)
+		}
+		return c.scratch
 	}
-	if last := c.slots[len(c.slots)-1]; !last.user {
+	q := c.aq
+	if last := q.slots[len(q.slots)-1]; !last.user {
 		return &last.buf
 	}
 	slot := &Reply{c: c, done: true}
-	c.slots = append(c.slots, slot)
+	q.slots = append(q.slots, slot)
 	return &slot.buf
 }
 
 func (c *conn) finishHeld(buf []byte, m frame.Mark) error {
-	if len(c.slots) > 0 {
-		fb := &c.slots[len(c.slots)-1].buf
+	if q := c.aq; q != nil && len(q.slots) > 0 {
+		fb := &q.slots[len(q.slots)-1].buf
 		n, err := fb.finish(c.srv.Framing, buf, m)
 		if err == nil && c.debug {
 			c.logFrame("frame out (held)", fb.b[len(fb.b)-n:])
 		}
-		c.held += n
+		q.held += n
 		return err
 	}
 	n, err := c.scratch.finish(c.srv.Framing, buf, m)
@@ -169,8 +181,8 @@ func (c *conn) beginBatch() {
 }
 
 // serve hands one frame to the handler. The caller holds wmu.
-func (c *conn) serve(f frame.Frame) {
-	c.req.Frame = f
+func (c *conn) serve(f *frame.Frame) {
+	c.req.Frame = *f
 	c.framesIn++
 	c.bytesIn += len(f.Raw)
 	if c.debug {
@@ -264,7 +276,7 @@ func (c *conn) flush() error {
 	if c.ended {
 		return net.ErrClosed
 	}
-	if c.async {
+	if c.aq != nil {
 		c.collect()
 	}
 	n := c.sc.OutboundBuffered()
@@ -292,24 +304,25 @@ func (c *conn) flush() error {
 // in ordered mode the Done ones at the head of the slots, in unordered mode
 // every Done one. The caller holds wmu.
 func (c *conn) collect() {
-	c.mu.Lock()
+	q := c.aq
+	q.mu.Lock()
 	var moved []*Reply
 	if c.srv.Unordered {
-		c.ready, c.spare = c.spare[:0], c.ready
-		moved = c.spare
+		q.ready, q.spare = q.spare[:0], q.ready
+		moved = q.spare
 	} else {
 		n := 0
-		for n < len(c.slots) && c.slots[n].done {
+		for n < len(q.slots) && q.slots[n].done {
 			n++
 		}
-		moved = c.slots[:n]
+		moved = q.slots[:n]
 	}
 	for _, r := range moved {
 		if r.user {
-			c.outstanding--
+			q.outstanding--
 		}
 	}
-	c.mu.Unlock()
+	q.mu.Unlock()
 	for _, r := range moved {
 		if c.debug && r.user {
 			c.logFrame("frames out (deferred)", r.buf.b)
@@ -317,27 +330,28 @@ func (c *conn) collect() {
 		c.sc.QueueRaw(r.buf.b)
 		c.framesOut += r.buf.frames
 		if !r.user {
-			c.held -= len(r.buf.b)
+			q.held -= len(r.buf.b)
 		}
 		r.buf.release(&c.srv.pool)
 	}
 	clear(moved)
 	if !c.srv.Unordered && len(moved) > 0 {
-		rest := copy(c.slots, c.slots[len(moved):])
-		clear(c.slots[rest:])
-		c.slots = c.slots[:rest]
+		rest := copy(q.slots, q.slots[len(moved):])
+		clear(q.slots[rest:])
+		q.slots = q.slots[:rest]
 	}
 }
 
 // quiet reports, with wmu held, whether no reply is outstanding: nothing
 // can come to write while the connection waits for input.
 func (c *conn) quiet() bool {
-	if !c.async {
+	q := c.aq
+	if q == nil {
 		return true
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.outstanding == 0
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.outstanding == 0
 }
 
 // drain ends a connection gracefully: it waits until every reply is Done,
@@ -373,21 +387,25 @@ func (c *conn) lingeringClose() {
 func (c *conn) finish() {
 	c.ended = true
 	c.sc.Close()
-	c.mu.Lock()
-	c.closed = true
-	var drop []*Reply
-	for _, r := range c.slots {
-		if r.done {
-			drop = append(drop, r)
-		} // a Reply not Done yet releases its buffer in Done
+	if q := c.aq; q != nil {
+		q.mu.Lock()
+		q.closed = true
+		var drop []*Reply
+		for _, r := range q.slots {
+			if r.done {
+				drop = append(drop, r)
+			} // a Reply not Done yet releases its buffer in Done
+		}
+		drop = append(drop, q.ready...)
+		q.ready, q.slots = nil, nil
+		q.mu.Unlock()
+		for _, r := range drop {
+			r.buf.release(&c.srv.pool)
+		}
 	}
-	drop = append(drop, c.ready...)
-	c.ready, c.slots = nil, nil
-	c.mu.Unlock()
-	for _, r := range drop {
-		r.buf.release(&c.srv.pool)
+	if c.scratch != nil {
+		c.scratch.release(&c.srv.pool)
 	}
-	c.scratch.release(&c.srv.pool)
 	c.sc.Release() // after Close it gives back both buffers
 	c.cancel()
 }

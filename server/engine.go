@@ -2,9 +2,11 @@ package server
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"syscall"
 	"time"
 
@@ -26,8 +28,8 @@ type engine interface {
 	// reject runs c, a connection over Server.MaxConns, through
 	// Server.OnReject and closes it. It returns at once.
 	reject(c *conn)
-	// startAsync prepares c for Replies, at the first Defer, with c.mu
-	// and c.wmu held.
+	// startAsync prepares c for Replies, at the first Defer, once c.aq is
+	// made, with c.wmu held.
 	startAsync(c *conn)
 	// wakeup tells the engine that a Reply of c is Done.
 	wakeup(c *conn)
@@ -50,7 +52,9 @@ var aLongTimeAgo = time.Unix(1, 0)
 // Between frames, a connection over a socket (a syscall.Conn: TCP, Unix)
 // gives its buffers back to the pool and waits for readability through
 // syscall.RawConn, peeking at one byte into a field of the conn; only when
-// input has arrived does it take a buffer and read. Connections that are no
+// input has arrived does it take a buffer and read. A connection idle for
+// a second moves that wait to a fresh goroutine, on the smallest stack
+// (see wait). Connections that are no
 // syscall.Conn (TLS, net.Pipe, wrappers) read into their buffer directly
 // and so keep it while they wait; TLS could not wait otherwise anyway, as
 // the TLS layer may hold decrypted input the socket no longer shows.
@@ -66,18 +70,28 @@ type goroutineConn struct {
 	peek   func(uintptr) bool // built once: a func value passed to rc.Read
 	phased *phasedConn        // timeouts on a connection without rc
 	one    [1]byte            // the byte peek reads into
+	calls  uint8              // peek's calls in the current wait
+	quiet  bool               // no reply outstanding when the wait began
 
+	// rehomeAt is the read deadline armed for rehoming (see wait) when no
+	// timeout is set; zero if none is.
+	rehomeAt time.Time
+}
+
+// goroutineReplies is the goroutine engine's state of a connection's
+// deferred replies.
+type goroutineReplies struct {
 	wake   chan struct{} // a Reply is Done: to the writer goroutine
 	resume chan struct{} // a Reply is Done: to the connection's goroutine
 	done   chan struct{} // closed when the connection has finished
-	writer bool          // the writer goroutine runs; guarded by conn.mu
+	writer bool          // the writer goroutine runs; guarded by replies.mu
 }
 
 func (goroutineEngine) readerFor(c *conn) io.ReadWriter {
 	if sc, ok := c.nc.(syscall.Conn); ok && canPeek {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.g.rc = rc
-			c.g.peek = peekFunc(&c.g.one)
+			c.g.peek = peekFunc(&c.g.one, &c.g.calls)
 			return c.nc
 		}
 	}
@@ -91,12 +105,13 @@ func (goroutineEngine) readerFor(c *conn) io.ReadWriter {
 func (e goroutineEngine) serve(c *conn) {
 	go func() {
 		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: connection opened", slog.Any("remote", c.nc.RemoteAddr()))
-		graceful := c.handshake()
+		ok := c.handshake()
 		c.wmu.Lock()
-		if graceful {
-			graceful = e.loop(c)
+		if !ok {
+			e.end(c, false)
+			return
 		}
-		e.end(c, graceful)
+		e.run(c, frame.Frame{}, nil)
 	}()
 }
 
@@ -109,6 +124,29 @@ func (e goroutineEngine) reject(c *conn) {
 	}()
 }
 
+// run serves c, with c.wmu held, from the result of a read, until c ends or
+// a fresh goroutine takes over. The waits for input happen here, at the
+// bottom of the stack: the stack in use while a connection waits is then
+// small, and so is the stack Go gives new goroutines, which it sizes by
+// that use (see wait).
+func (e goroutineEngine) run(c *conn, f frame.Frame, err error) {
+	for {
+		switch e.loop(c, f, err) {
+		case endGraceful:
+			e.end(c, true)
+			return
+		case endAbort:
+			e.end(c, false)
+			return
+		}
+		var handed bool
+		if f, handed, err = e.await(c); handed {
+			return
+		}
+		c.wmu.Lock()
+	}
+}
+
 // end closes c, gracefully if it may: every reply Done and sent, then a
 // lingering close. It is called with c.wmu held and releases it.
 func (goroutineEngine) end(c *conn, graceful bool) {
@@ -119,102 +157,218 @@ func (goroutineEngine) end(c *conn, graceful bool) {
 		c.wmu.Lock()
 	}
 	c.finish()
-	if c.g.done != nil {
-		close(c.g.done)
+	if c.aq != nil {
+		close(c.aq.g.done)
 	}
 	c.wmu.Unlock()
 	c.srv.forget(c)
 }
 
-// loop reads and serves frames until reading ends. It is called and returns
-// with c.wmu held, and reports whether c may close gracefully.
-func (e goroutineEngine) loop(c *conn) bool {
+// How a loop ends.
+type loopEnd uint8
+
+const (
+	endAbort    loopEnd = iota // close at once
+	endGraceful                // answer what was read, then close
+	endWait                    // wait for input without a buffer (c.wmu released)
+)
+
+// loop serves frames until reading ends or the connection must wait for
+// input without a buffer, starting with the result of the last read (a
+// frame, an error, or neither). It is called with c.wmu held and returns
+// with it held, except for endWait.
+func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
 	c.beginBatch()
 	for {
+		if err != nil {
+			goOn, graceful := c.readEnded(err)
+			if !goOn {
+				return ends(graceful)
+			}
+		} else if f.Raw != nil {
+			c.serve(&f)
+			if c.closeAfter {
+				return ends(!c.ended)
+			}
+			if !c.sc.Writable() && c.flush() != nil {
+				return endAbort
+			}
+		}
+		f, err = frame.Frame{}, nil
 		if c.overLimit() {
 			// Stop reading until replies are Done: the peer's writes
 			// block once the socket buffers are full.
 			if c.flush() != nil {
-				return false
+				return endAbort
 			}
 			if c.overLimit() && !e.waitReplies(c) {
-				return false
+				return endAbort
 			}
 			continue
 		}
-		f, ok, err := c.sc.TryReadFrame()
-		if !ok && err == nil {
-			// Every complete frame read is answered: one write for all.
-			if c.flush() != nil {
-				return false
-			}
-			if c.srv.shuttingDown() {
-				return true
-			}
-			quiet := c.quiet()
-			if c.sc.InboundBuffered() == 0 {
-				c.sc.Release()
-			}
-			if !quiet {
-				e.startWriter(c)
-			}
+		var ok bool
+		if f, ok, err = c.sc.TryReadFrame(); ok || err != nil {
+			continue
+		}
+		// Every complete frame read is answered: one write for all.
+		if c.flush() != nil {
+			return endAbort
+		}
+		if c.srv.shuttingDown() {
+			return endGraceful
+		}
+		quiet := c.quiet()
+		if !quiet {
+			e.startWriter(c)
+		}
+		c.g.quiet = quiet
+		if c.sc.InboundBuffered() == 0 && c.g.rc != nil {
+			c.sc.Release()
 			c.wmu.Unlock()
-			f, err = e.read(c, quiet)
-			c.wmu.Lock()
-			c.beginBatch()
+			return endWait
 		}
-		if err != nil {
-			goOn, graceful := c.readEnded(err)
-			if !goOn {
-				return graceful
-			}
-			continue
-		}
-		c.serve(f)
-		if c.closeAfter {
-			return !c.ended
-		}
-		if !c.sc.Writable() && c.flush() != nil {
-			return false
-		}
+		c.wmu.Unlock()
+		f, err = e.read(c, quiet)
+		c.wmu.Lock()
+		c.beginBatch()
 	}
 }
 
-// read waits for and reads the next frame, with the idle timeout between
-// frames and the frame timeout once a frame's first byte is in.
+func ends(graceful bool) loopEnd {
+	if graceful {
+		return endGraceful
+	}
+	return endAbort
+}
+
+// read reads the next frame on a connection that cannot wait without a
+// buffer, or whose next frame has begun: with the frame timeout once its
+// first bytes are in, and the idle timeout before.
 func (goroutineEngine) read(c *conn, quiet bool) (frame.Frame, error) {
 	s := c.srv
-	if c.sc.InboundBuffered() > 0 {
+	switch {
+	case c.sc.InboundBuffered() > 0:
 		// The frame began with the last read.
 		if s.FrameTimeout > 0 {
 			c.setReadDeadline(time.Now().Add(s.FrameTimeout))
 		}
-	} else {
+	case s.IdleTimeout > 0:
+		c.setReadDeadline(time.Now().Add(s.IdleTimeout))
+		fallthrough
+	default:
 		if quiet && c.state != StateNew {
 			c.setState(StateIdle)
 		}
-		if s.IdleTimeout > 0 {
-			c.setReadDeadline(time.Now().Add(s.IdleTimeout))
-		}
-		switch {
-		case c.g.rc != nil:
-			if s.shuttingDown() {
-				return frame.Frame{}, errStopReading
-			}
-			// Wait without a buffer; the buffer is taken only once the
-			// bytes are there.
-			if err := c.g.rc.Read(c.g.peek); err != nil {
-				return frame.Frame{}, err
-			}
-			c.frameBegan()
-		case c.g.phased != nil:
+		if c.g.phased != nil {
 			c.g.phased.armed = true
 		}
 	}
 	if s.shuttingDown() {
 		return frame.Frame{}, errStopReading
 	}
-	return c.sc.ReadFrame()
+	return c.readFrame()
+}
+
+// await waits, without a buffer, for the next frame's first bytes, with the
+// idle timeout, then reads the frame. It reports handed if a fresh
+// goroutine took the connection over (see wait).
+func (e goroutineEngine) await(c *conn) (frame.Frame, bool, error) {
+	s := c.srv
+	if c.g.quiet && c.state != StateNew {
+		c.setState(StateIdle)
+	}
+	var idleAt time.Time
+	if s.IdleTimeout > 0 {
+		idleAt = time.Now().Add(s.IdleTimeout)
+	}
+	if handed, err := e.wait(c, false, idleAt); handed || err != nil {
+		return frame.Frame{}, handed, err
+	}
+	c.frameBegan()
+	if s.shuttingDown() {
+		return frame.Frame{}, false, errStopReading
+	}
+	f, err := c.readFrame()
+	return f, false, err
+}
+
+// rehomeAfter is how long a connection waits for input on the goroutine
+// that served its last frames before it moves the wait to a fresh one.
+const rehomeAfter = time.Second
+
+// wait waits until input arrives, without a buffer, and no later than
+// idleAt if it is set.
+//
+// On the goroutine that served the last frames (fresh false), it waits
+// there until a rehoming deadline (about rehomeAfter) passes; if nothing
+// came, it starts a fresh goroutine to wait on, reports handed, and the
+// caller ends: a goroutine's stack grows
+// while it serves (handler, codec, checksums) and the runtime does not
+// shrink a grown stack back to its minimum, while a fresh goroutine waits
+// on the smallest stack there is. A busy connection thus pays next to
+// nothing for it, and one idle for a second costs a goroutine start.
+func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed bool, err error) {
+	s := c.srv
+	rehome := false
+	switch {
+	case fresh:
+	case s.IdleTimeout == 0 && s.FrameTimeout == 0:
+		// The read deadline serves rehoming alone. It is armed when none
+		// is, not before every wait: a busy connection pays nothing, and
+		// moves to a fresh goroutine about once a second, when the
+		// deadline passes during a wait; a frame it interrupts is read on
+		// (see readFrame).
+		rehome = true
+		if c.g.rehomeAt.IsZero() {
+			c.g.rehomeAt = time.Now().Add(rehomeAfter)
+			c.setReadDeadline(c.g.rehomeAt)
+		}
+	default:
+		now := time.Now()
+		if rehome = idleAt.IsZero() || idleAt.Sub(now) > rehomeAfter; rehome {
+			c.setReadDeadline(now.Add(rehomeAfter))
+		} else {
+			c.setReadDeadline(idleAt)
+		}
+	}
+	if s.shuttingDown() {
+		return false, errStopReading
+	}
+	c.g.calls = 0
+	err = c.g.rc.Read(c.g.peek)
+	if err != nil && rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
+		c.g.rehomeAt = time.Time{}
+		go e.rewait(c, idleAt)
+		return true, nil
+	}
+	return false, err
+}
+
+// rewait goes on waiting for a connection on a fresh goroutine, then serves
+// it.
+func (e goroutineEngine) rewait(c *conn, idleAt time.Time) {
+	c.setReadDeadline(idleAt)
+	_, err := e.wait(c, true, idleAt)
+	var f frame.Frame
+	if err == nil {
+		c.frameBegan()
+		f, err = c.readFrame()
+	}
+	c.wmu.Lock()
+	e.run(c, f, err)
+}
+
+// readFrame reads a frame, reading on if the rehoming deadline, armed
+// lazily, interrupts it: that is no timeout.
+func (c *conn) readFrame() (frame.Frame, error) {
+	for {
+		f, err := c.sc.ReadFrame()
+		if err == nil || c.g.rehomeAt.IsZero() || !errors.Is(err, os.ErrDeadlineExceeded) || c.srv.shuttingDown() {
+			return f, err
+		}
+		c.g.rehomeAt = time.Time{}
+		c.setReadDeadline(time.Time{})
+	}
 }
 
 // frameBegan switches the read deadline from the idle timeout to the frame
@@ -288,18 +442,20 @@ func (c *conn) callRejectHook() {
 }
 
 func (goroutineEngine) startAsync(c *conn) {
-	c.g.wake = make(chan struct{}, 1)
-	c.g.resume = make(chan struct{}, 1)
-	c.g.done = make(chan struct{})
+	g := &c.aq.g
+	g.wake = make(chan struct{}, 1)
+	g.resume = make(chan struct{}, 1)
+	g.done = make(chan struct{})
 }
 
 func (goroutineEngine) wakeup(c *conn) {
+	g := &c.aq.g
 	select {
-	case c.g.wake <- struct{}{}:
+	case g.wake <- struct{}{}:
 	default:
 	}
 	select {
-	case c.g.resume <- struct{}{}:
+	case g.resume <- struct{}{}:
 	default:
 	}
 }
@@ -308,7 +464,7 @@ func (goroutineEngine) waitReplies(c *conn) bool {
 	c.wmu.Unlock()
 	defer c.wmu.Lock()
 	select {
-	case <-c.g.resume:
+	case <-c.aq.g.resume:
 		return true
 	case <-c.srv.killed:
 		return false
@@ -320,10 +476,11 @@ func (goroutineEngine) stopReading(c *conn) { c.nc.SetReadDeadline(aLongTimeAgo)
 // startWriter starts the writer goroutine unless it runs. The caller holds
 // c.wmu, has seen replies outstanding, and is about to wait for input.
 func (e goroutineEngine) startWriter(c *conn) {
-	c.mu.Lock()
-	start := !c.g.writer
-	c.g.writer = true
-	c.mu.Unlock()
+	q := c.aq
+	q.mu.Lock()
+	start := !q.g.writer
+	q.g.writer = true
+	q.mu.Unlock()
 	if start {
 		go e.writeLoop(c)
 	}
@@ -332,10 +489,11 @@ func (e goroutineEngine) startWriter(c *conn) {
 // writeLoop writes replies as they become Done, all those ready at a time in
 // one write, until none is outstanding.
 func (goroutineEngine) writeLoop(c *conn) {
+	q := c.aq
 	for {
 		select {
-		case <-c.g.wake:
-		case <-c.g.done:
+		case <-q.g.wake:
+		case <-q.g.done:
 			return
 		}
 		c.wmu.Lock()
@@ -349,12 +507,12 @@ func (goroutineEngine) writeLoop(c *conn) {
 			c.sc.Close() // the connection's goroutine sees its read fail
 			return
 		}
-		c.mu.Lock()
-		if c.outstanding == 0 {
-			c.g.writer = false
-			c.mu.Unlock()
+		q.mu.Lock()
+		if q.outstanding == 0 {
+			q.g.writer = false
+			q.mu.Unlock()
 			return
 		}
-		c.mu.Unlock()
+		q.mu.Unlock()
 	}
 }

@@ -130,16 +130,17 @@ func (w *Writer) CloseAfter() { w.c.closeAfter = true }
 func (w *Writer) Defer() *Reply {
 	c := w.c
 	r := &Reply{c: c, user: true}
-	c.mu.Lock()
-	if !c.async {
-		c.async = true
+	if c.aq == nil {
+		c.aq = new(replies)
 		c.eng.startAsync(c)
 	}
+	q := c.aq
+	q.mu.Lock()
 	c.pending.Add(1)
-	c.outstanding++
-	c.mu.Unlock()
+	q.outstanding++
+	q.mu.Unlock()
 	if !c.srv.Unordered {
-		c.slots = append(c.slots, r)
+		q.slots = append(q.slots, r)
 	}
 	return r
 }
@@ -160,7 +161,7 @@ type Reply struct {
 	c    *conn
 	buf  frameBuf
 	user bool // made by Defer, not a slot of answers held behind one
-	done bool // guarded by c.mu for user replies
+	done bool // guarded by c.aq.mu for user replies
 }
 
 // Begin starts a frame in the Reply's buffer; see [Writer.Begin].
@@ -188,22 +189,23 @@ func (r *Reply) Context() context.Context { return r.c.ctx }
 // afterwards. Done panics if called twice.
 func (r *Reply) Done() {
 	c := r.c
-	c.mu.Lock()
+	q := c.aq
+	q.mu.Lock()
 	if r.done {
-		c.mu.Unlock()
+		q.mu.Unlock()
 		panic("server: Reply.Done called twice")
 	}
 	r.done = true
 	c.pending.Add(-1)
-	if c.closed {
-		c.mu.Unlock()
+	if q.closed {
+		q.mu.Unlock()
 		r.buf.release(&c.srv.pool)
 		return
 	}
 	if c.srv.Unordered {
-		c.ready = append(c.ready, r)
+		q.ready = append(q.ready, r)
 	}
-	c.mu.Unlock()
+	q.mu.Unlock()
 	c.eng.wakeup(c)
 }
 

@@ -3,8 +3,8 @@ package server
 import (
 	"context"
 	"errors"
-	"net"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -142,5 +142,46 @@ func TestConnStateAndContexts(t *testing.T) {
 	}
 	if s := strings.Join(got, " "); s != "new active idle closed" {
 		t.Errorf("states %q", s)
+	}
+}
+
+// TestDebugLogsFrames: at Debug level, frames in and out are logged as hex
+// dumps, with connections opened and closed; above it, nothing is.
+func TestDebugLogsFrames(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelDebug, slog.LevelInfo} {
+		var logs logBuffer
+		s := &Server{Logger: logs.logger(level)}
+		c := dial(t, "tcp", serveTCP(t, s))
+		c.roundTrip(7, "dump me")
+		c.nc.Close()
+		eventually(t, "the close", func() bool { return level != slog.LevelDebug || strings.Contains(logs.String(), "connection closed") })
+		out := logs.String()
+		wantDump := level == slog.LevelDebug
+		for _, s := range []string{"connection opened", "msg=\"frame in\"", "msg=\"frame out\"", "57 4b 01 01 00 00 00 07", "|WK..........dump|"} {
+			if strings.Contains(out, s) != wantDump {
+				t.Errorf("level %v: log has %q: %v, want %v\n%s", level, s, !wantDump, wantDump, out)
+			}
+		}
+	}
+}
+
+// TestPoisonShowsRetainedFrames: with Poison, a handler that keeps a
+// borrowed payload past ServeFrame sees it overwritten.
+func TestPoisonShowsRetainedFrames(t *testing.T) {
+	var kept []byte
+	seen := make(chan []byte, 2)
+	s := &Server{Poison: true, Handler: HandlerFunc(func(w *Writer, req *Request) {
+		if kept != nil {
+			seen <- append([]byte(nil), kept...)
+		}
+		kept = req.Payload // the bug: no copy
+		answer(w, req)
+	})}
+	c := dial(t, "tcp", serveTCP(t, s))
+	c.roundTrip(1, "first")
+	c.roundTrip(2, "second")
+	// Poisoned, or by now reused for the next frame: never what it was.
+	if got := <-seen; string(got) == "first" {
+		t.Errorf("retained payload still reads %q", got)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,15 +31,23 @@ import (
 // process). It measures once, whatever b.N:
 //
 //	go test ./server -run '^$' -bench IdleConns -benchtime 1x
+//
+// Run it also with GODEBUG=adaptivestackstart=0, the setting the package
+// documentation recommends for servers holding many idle connections.
 func BenchmarkIdleConns(b *testing.B) {
 	n := 2000
 	if v, err := strconv.Atoi(os.Getenv("WIREKIT_IDLE_CONNS")); err == nil && v > 0 {
 		n = v
 	}
+	// A first round warms the process up (pools, maps, the runtime's own
+	// structures), so that neither measurement carries one-time costs.
+	warmUp.Do(func() { measureIdle(b, 100, "used") })
 	for _, mode := range []string{"fresh", "used"} {
 		b.Run(fmt.Sprintf("conns=%d/%s", n, mode), func(b *testing.B) { measureIdle(b, n, mode) })
 	}
 }
+
+var warmUp sync.Once
 
 func measureIdle(b *testing.B, n int, mode string) {
 	var news, idles atomic.Int64
@@ -76,7 +85,8 @@ func measureIdle(b *testing.B, n int, mode string) {
 			b.Fatalf("%d connections served, %d idle, want %d", news.Load(), idles.Load(), n)
 		}
 	}
-	time.Sleep(100 * time.Millisecond) // every goroutine parked in its wait
+	// Every connection idle long enough to wait on a fresh goroutine.
+	time.Sleep(rehomeAfter + 500*time.Millisecond)
 	heap1, rss1 := memory()
 	b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-B/conn")
 	b.ReportMetric(float64(rss1-rss0)/float64(n), "rss-B/conn")

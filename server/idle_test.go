@@ -4,6 +4,9 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/frame"
 )
 
 // TestIdleConnectionHoldsNoBuffers: after a request and its answer, an idle
@@ -47,4 +50,41 @@ func onlyConn(t *testing.T, s *Server) *conn {
 		return c
 	}
 	return nil
+}
+
+// TestRehomedConnectionsServeOn: connections idle longer than rehomeAfter
+// wait on a fresh goroutine; they serve on as before, the idle timeout
+// still counts from the last frame, and the rehoming deadline (armed lazily
+// when no timeout is set) does not cut a frame that is slow to arrive.
+func TestRehomedConnectionsServeOn(t *testing.T) {
+	t.Parallel()
+	t.Run("no timeouts", func(t *testing.T) {
+		t.Parallel()
+		c := dial(t, "tcp", serveTCP(t, &Server{}))
+		c.roundTrip(1, "before")
+		time.Sleep(rehomeAfter + 300*time.Millisecond)
+		c.roundTrip(2, "after a rehoming")
+		// Two frames, the second split across the next rehoming deadline.
+		wire, _ := frame.Append(orders.Framing(), nil, frame.Meta{Type: orders.TypeEchoRequest, ID: 3}, []byte("one"))
+		wire, _ = frame.Append(orders.Framing(), wire, frame.Meta{Type: orders.TypeEchoRequest, ID: 4}, []byte("split"))
+		half := len(wire) - 5
+		c.nc.Write(wire[:half])
+		c.expect(orders.TypeEchoResponse, 3, "one")
+		time.Sleep(rehomeAfter + 300*time.Millisecond)
+		c.nc.Write(wire[half:])
+		c.expect(orders.TypeEchoResponse, 4, "split")
+	})
+	t.Run("idle timeout", func(t *testing.T) {
+		t.Parallel()
+		const idle = rehomeAfter + 600*time.Millisecond
+		c := dial(t, "tcp", serveTCP(t, &Server{IdleTimeout: idle}))
+		c.roundTrip(1, "before")
+		time.Sleep(rehomeAfter + 300*time.Millisecond) // rehomed, not timed out
+		c.roundTrip(2, "after a rehoming")
+		start := time.Now()
+		c.expectClosed()
+		if d := time.Since(start); d < idle-200*time.Millisecond || d > idle+time.Second {
+			t.Errorf("closed %v after the last frame, IdleTimeout %v", d, idle)
+		}
+	})
 }

@@ -41,10 +41,23 @@ type Metrics interface {
 // compiling when Metrics gains a method.
 type NopMetrics struct{}
 
-func (NopMetrics) ConnAccepted()                 {}
-func (NopMetrics) ConnRejected()                 {}
-func (NopMetrics) ConnClosed()                   {}
-func (NopMetrics) FramesIn(n, bytes int)         {}
-func (NopMetrics) FramesOut(n, bytes int)        {}
+// ConnAccepted does nothing.
+func (NopMetrics) ConnAccepted() {}
+
+// ConnRejected does nothing.
+func (NopMetrics) ConnRejected() {}
+
+// ConnClosed does nothing.
+func (NopMetrics) ConnClosed() {}
+
+// FramesIn does nothing.
+func (NopMetrics) FramesIn(n, bytes int) {}
+
+// FramesOut does nothing.
+func (NopMetrics) FramesOut(n, bytes int) {}
+
+// ProtocolError does nothing.
 func (NopMetrics) ProtocolError(kind frame.Kind) {}
+
+// HandlerDuration does nothing.
 func (NopMetrics) HandlerDuration(time.Duration) {}

@@ -6,4 +6,4 @@ package server
 // only; elsewhere a connection reads with its buffer (see goroutineEngine).
 const canPeek = false
 
-func peekFunc(*[1]byte) func(uintptr) bool { return nil }
+func peekFunc(*[1]byte, *uint8) func(uintptr) bool { return nil }

@@ -34,7 +34,6 @@ const (
 	testOverhead = testHdrLen + 1
 )
 
-
 func (t testFraming) Split(b []byte, f *frame.Frame) (int, error) {
 	if len(b) == 0 {
 		return 0, nil

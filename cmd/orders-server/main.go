@@ -9,6 +9,10 @@
 // shuts down gracefully: it stops accepting, answers every request it has
 // read, and closes; after -shutdown-timeout it closes what is left.
 //
+// With many idle connections, run it with GODEBUG=adaptivestackstart=0:
+// each idle connection then waits on the smallest goroutine stack (see
+// package server, "Memory of idle connections").
+//
 // It prints the addresses it listens on once it does, so that a caller that
 // asked for port 0 learns the port:
 //

@@ -44,7 +44,9 @@ func TestServeAnswerMetricsAndShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var stdout, stderr syncBuffer
 	exit := make(chan int, 1)
-	go func() { exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, &stdout, &stderr) }()
+	go func() {
+		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, &stdout, &stderr)
+	}()
 
 	addrs := regexp.MustCompile(`on (\S+)\n.*http://(\S+)/metrics`)
 	var m []string

@@ -83,17 +83,28 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
-func (m *Metrics) ConnAccepted()         { m.accepted.Inc(); m.open.Inc() }
-func (m *Metrics) ConnRejected()         { m.rejected.Inc() }
-func (m *Metrics) ConnClosed()           { m.open.Dec() }
+// ConnAccepted implements server.Metrics.
+func (m *Metrics) ConnAccepted() { m.accepted.Inc(); m.open.Inc() }
+
+// ConnRejected implements server.Metrics.
+func (m *Metrics) ConnRejected() { m.rejected.Inc() }
+
+// ConnClosed implements server.Metrics.
+func (m *Metrics) ConnClosed() { m.open.Dec() }
+
+// FramesIn implements server.Metrics.
 func (m *Metrics) FramesIn(n, bytes int) { m.framesIn.Add(float64(n)); m.bytesIn.Add(float64(bytes)) }
+
+// FramesOut implements server.Metrics.
 func (m *Metrics) FramesOut(n, bytes int) {
 	m.framesOut.Add(float64(n))
 	m.bytesOut.Add(float64(bytes))
 }
 
+// HandlerDuration implements server.Metrics.
 func (m *Metrics) HandlerDuration(d time.Duration) { m.handlerDuration.Observe(d.Seconds()) }
 
+// ProtocolError implements server.Metrics.
 func (m *Metrics) ProtocolError(kind frame.Kind) {
 	if int(kind) < len(m.byKind) && m.byKind[kind] != nil {
 		m.byKind[kind].Inc()
