@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/examples/orders/orderspb"
 	"github.com/wirekit/wirekit/examples/orders/ordersvc"
 	"github.com/wirekit/wirekit/frame"
 	"github.com/wirekit/wirekit/server"
@@ -61,12 +61,12 @@ func demo(cfg demoConfig, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	order := orders.NewOrder{OrderID: 42, Instrument: 1001, Side: orders.Sell, TIF: orders.IOC, Price: 12_345_000_000, Qty: 100, Tag: []byte("abc")}
-	buf, m := c.Begin(frame.Meta{Type: orders.TypeNewOrder, ID: 7})
+	order := orderspb.NewOrder{OrderID: 42, Instrument: 1001, Side: orderspb.SideSell, Tif: orderspb.TifIoc, Price: 12_345_000_000, Qty: 100, Tag: []byte("abc")}
+	buf, m := c.Begin(frame.Meta{Type: orderspb.TypeNewOrder, ID: 7})
 	if err := c.Finish(order.Append(buf), m); err != nil {
 		return err
 	}
-	sent, _ := frame.Append(orders.Framing(), nil, frame.Meta{Type: orders.TypeNewOrder, ID: 7}, order.Append(nil))
+	sent, _ := frame.Append(orderspb.Framing(), nil, frame.Meta{Type: orderspb.TypeNewOrder, ID: 7}, order.Append(nil))
 	if err := c.Flush(); err != nil {
 		return err
 	}
@@ -74,13 +74,13 @@ func demo(cfg demoConfig, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var ack orders.OrderAck
+	var ack orderspb.OrderAck
 	if err := ack.Decode(resp.Payload); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "client → server: NewOrder id=7 order_id=%d instrument=%d %v %v price=%d qty=%d tag=%q (%d bytes)\n%s\n",
-		order.OrderID, order.Instrument, order.Side, order.TIF, order.Price, order.Qty, order.Tag, len(sent), trace.Dump(sent))
-	fmt.Fprintf(out, "server → client: OrderAck id=%d order_id=%d status=%d reason=%d server_time=%d (%d bytes)\n%s\n",
+		order.OrderID, order.Instrument, order.Side, order.Tif, order.Price, order.Qty, order.Tag, len(sent), trace.Dump(sent))
+	fmt.Fprintf(out, "server → client: OrderAck id=%d order_id=%d status=%v reason=%v server_time=%d (%d bytes)\n%s\n",
 		resp.ID, ack.OrderID, ack.Status, ack.Reason, ack.ServerTime, len(resp.Raw), trace.Dump(resp.Raw))
 	c.Close()
 
@@ -121,7 +121,7 @@ func dial(addr string) (*stream.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stream.New(nc, orders.Framing(), stream.Config{}), nil
+	return stream.New(nc, orderspb.Framing(), stream.Config{}), nil
 }
 
 // drive sends depth orders, flushes them in one write, reads the depth acks,
@@ -132,14 +132,14 @@ func drive(ctx context.Context, addr string, depth int) (int64, error) {
 		return 0, err
 	}
 	defer c.Close()
-	order := orders.NewOrder{Instrument: 1001, Side: orders.Buy, TIF: orders.Day, Price: 100_00000000, Qty: 10, Tag: []byte("demo")}
+	order := orderspb.NewOrder{Instrument: 1001, Side: orderspb.SideBuy, Tif: orderspb.TifDay, Price: 100_00000000, Qty: 10, Tag: []byte("demo")}
 	var n int64
 	var id uint64
 	for ctx.Err() == nil {
 		for range depth {
 			id++
 			order.OrderID = id
-			buf, m := c.Begin(frame.Meta{Type: orders.TypeNewOrder, ID: id})
+			buf, m := c.Begin(frame.Meta{Type: orderspb.TypeNewOrder, ID: id})
 			if err := c.Finish(order.Append(buf), m); err != nil {
 				return n, err
 			}
@@ -153,7 +153,7 @@ func drive(ctx context.Context, addr string, depth int) (int64, error) {
 				return n, err
 			}
 			want := id - uint64(depth-1-i)
-			if f.Type != orders.TypeOrderAck || f.ID != want {
+			if f.Type != orderspb.TypeOrderAck || f.ID != want {
 				return n, fmt.Errorf("response type %d id %d, want an OrderAck for id %d", f.Type, f.ID, want)
 			}
 			n++

@@ -23,7 +23,7 @@ func TestDemo(t *testing.T) {
 	for _, want := range []string{
 		"00000000  57 4b 01 03 00 00 00 07  00 00 00 1d 00 00 00 00  |WK..............|",
 		"00000020  40 00 00 00 64 03 61 62  63 e6 b5 c7 77           |@...d.abc...w|",
-		"OrderAck id=7 order_id=42 status=0 reason=0",
+		"OrderAck id=7 order_id=42 status=accepted reason=none",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)

@@ -1,5 +1,6 @@
 // Package ordersvc serves WK orders v1, wirekit's reference protocol
-// (shared/spec/orders-v1.md), with package server.
+// (shared/spec/orders-v1.md), with package server and the code generated
+// from examples/orders/orders.wire (package orderspb).
 //
 //	srv := ordersvc.NewServer()
 //	err := srv.ListenAndServe("tcp", "127.0.0.1:7070")
@@ -16,7 +17,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/examples/orders/orderspb"
 	"github.com/wirekit/wirekit/frame"
 	"github.com/wirekit/wirekit/server"
 )
@@ -26,45 +27,88 @@ import (
 // logger, metrics) before serving.
 func NewServer() *server.Server {
 	return &server.Server{
-		Framing:         orders.Framing(),
+		Framing:         orderspb.Framing(),
 		Handler:         Handler(),
 		OnProtocolError: OnProtocolError,
 	}
 }
 
-// Handler returns the protocol's handler: it answers each request with
-// orders.Answer, written in place in the connection's outbound buffer.
-func Handler() server.Handler { return handler{} }
+// Handler returns the protocol's request handler: the generated service
+// dispatch with the spec's order checks behind it.
+func Handler() server.Handler {
+	return &orderspb.OrdersServer{Handler: service{}, OnError: onError}
+}
 
-type handler struct{}
+// service implements the Orders service of the schema.
+type service struct{}
 
-func (handler) ServeFrame(w *server.Writer, req *server.Request) {
-	r := orders.Answer(req.Frame, uint64(time.Now().UnixNano()))
-	buf, m := w.Begin(r.Meta)
-	// The answers are at most a few hundred bytes, or an echo of a payload
-	// the framing accepted: never over the framing's maximum.
-	w.Finish(r.AppendBody(buf), m)
+// Echo sends the payload back.
+func (service) Echo(_ *server.Request, req orderspb.EchoRequest) (orderspb.EchoResponse, error) {
+	return orderspb.EchoResponse{Payload: req.Payload}, nil
+}
+
+// Place accepts or rejects an order with the spec's checks, in the spec's
+// order: the first that fails gives the reason.
+func (service) Place(_ *server.Request, o orderspb.NewOrder) (orderspb.OrderAck, error) {
+	ack := orderspb.OrderAck{OrderID: o.OrderID, ServerTime: uint64(time.Now().UnixNano())}
+	switch {
+	case o.Qty == 0:
+		ack.Reason = orderspb.ReasonBadQty
+	case o.Price <= 0:
+		ack.Reason = orderspb.ReasonBadPrice
+	case o.Instrument == 0:
+		ack.Reason = orderspb.ReasonBadInstrument
+	case o.Tif == 3:
+		ack.Reason = orderspb.ReasonBadTif
+	}
+	if ack.Reason != orderspb.ReasonNone {
+		ack.Status = orderspb.StatusRejected
+	}
+	return ack, nil
+}
+
+// onError answers a request that is not one of the service's (code 5) or
+// whose payload does not decode (code 6). The connection stays open.
+func onError(w *server.Writer, r *server.Request, err error) {
+	code := orderspb.ErrorCodeMalformed
+	if errors.Is(err, orderspb.ErrNotRequest) {
+		code = orderspb.ErrorCodeUnknownType
+	}
+	writeError(w, r.ID, code, err.Error())
 }
 
 // OnProtocolError answers input the framing refused with the protocol's
-// Error frame: the code orders.CodeFor gives, and the offending frame's
-// request id if the framing could read it, else 0. After codes 1-4 the
-// connection closes once the frame is sent. Errors the protocol has no code
-// for get no frame (the server closes the connection if they are fatal).
+// Error frame, carrying the offending frame's id where it could be read,
+// and closes the connection after codes 1-4, as the spec requires.
 func OnProtocolError(w *server.Writer, err error) {
-	code, ok := orders.CodeFor(err)
-	if !ok {
+	var fe *frame.Error
+	if !errors.As(err, &fe) {
+		return
+	}
+	var code orderspb.ErrorCode
+	switch fe.Kind {
+	case frame.BadMagic:
+		code = orderspb.ErrorCodeBadMagic
+	case frame.BadVersion:
+		code = orderspb.ErrorCodeBadVersion
+	case frame.BadChecksum:
+		code = orderspb.ErrorCodeBadChecksum
+	case frame.TooLarge:
+		code = orderspb.ErrorCodeFrameTooLarge
+	default:
 		return
 	}
 	var id uint64
-	var fe *frame.Error
-	if errors.As(err, &fe) && fe.HasID {
+	if fe.HasID {
 		id = fe.ID
 	}
-	r := orders.ErrorResponse(id, code, err.Error())
-	buf, m := w.Begin(r.Meta)
-	w.Finish(r.AppendBody(buf), m)
-	if code.Closes() {
-		w.CloseAfter()
-	}
+	writeError(w, id, code, err.Error())
+	w.CloseAfter()
+}
+
+func writeError(w *server.Writer, id uint64, code orderspb.ErrorCode, msg string) {
+	e := orderspb.Error{Code: code, Message: []byte(msg)}
+	buf, m := w.Begin(frame.Meta{Type: orderspb.TypeError, ID: id})
+	// An Error frame is at most a few hundred bytes: never over the max.
+	w.Finish(e.Append(buf), m)
 }
