@@ -310,8 +310,9 @@ type jsonNode struct {
 }
 
 type jsonProblem struct {
-	Expert   string `json:"expert"`
-	Severity string `json:"severity"`
+	Expert   string `json:"expert"`   // orders.crc.bad
+	Severity string `json:"severity"` // note, warning, error
+	Group    string `json:"group"`    // checksum, malformed, protocol
 	Text     string `json:"text"`
 }
 
@@ -333,7 +334,7 @@ func toJSON(n *dissect.Node) *jsonNode {
 		}
 	}
 	for _, pr := range n.Problems {
-		j.Problems = append(j.Problems, jsonProblem{pr.Expert.Name, pr.Expert.Severity.String(), pr.Text})
+		j.Problems = append(j.Problems, jsonProblem{pr.Expert.Name, pr.Expert.Severity.String(), pr.Expert.Group.String(), pr.Text})
 	}
 	for _, c := range n.Children {
 		j.Children = append(j.Children, toJSON(c))

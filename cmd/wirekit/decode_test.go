@@ -2,7 +2,14 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -12,11 +19,13 @@ import (
 	"github.com/wirekit/wirekit/internal/protocoltest"
 	"github.com/wirekit/wirekit/internal/protocoltest/traffic"
 	"github.com/wirekit/wirekit/internal/tshark"
+	"github.com/wirekit/wirekit/trace"
 )
 
 const (
 	ordersWire    = "../../examples/orders/orders.wire"
 	telemetryWire = "../../gen/golang/testdata/telemetry.wire"
+	mixedWire     = "../../gen/golang/testdata/mixed.wire"
 )
 
 // runOK runs the command line args and returns its standard output,
@@ -93,6 +102,128 @@ func TestDecodeAgreesWithTshark(t *testing.T) {
 		file, _, _ := traffic.TelemetryCaptured(t)
 		agree(t, telemetryWire, luas[telemetryWire], file)
 	})
+	t.Run("broken orders", func(t *testing.T) {
+		agree(t, ordersWire, luas[ordersWire], tapped(t, protocoltest.BrokenOrders()...))
+	})
+	t.Run("broken telemetry", func(t *testing.T) {
+		agree(t, telemetryWire, luas[telemetryWire], tapped(t, protocoltest.BrokenTelemetry()))
+	})
+	t.Run("random mixed frames", func(t *testing.T) {
+		lua := filepath.Join(dir, "mixed.lua")
+		runOK(t, "", "dissector", mixedWire, "-o", lua)
+		agree(t, mixedWire, lua, tapped(t, mixedFrames(300)))
+	})
+}
+
+// mixedFrames returns n frames of gen/golang/testdata/mixed.wire, made at
+// random: bodies that decode, and bodies that do not in every way they can
+// fail, of known and unknown types, some with bad checksums or versions.
+// Whatever they hold, decode and the dissector must show the same.
+func mixedFrames(n int) []byte {
+	rng := rand.New(rand.NewPCG(6, 6))
+	bytesOf := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return b
+	}
+	small := func() int { return rng.IntN(3) }
+	be := binary.BigEndian
+	var stream []byte
+	for range n {
+		typ := uint16(rng.IntN(5)) // 0 and 4 are no message's
+		var body []byte
+		switch typ {
+		case 1: // Wide: 31 bytes
+			body = bytesOf(30 + rng.IntN(3))
+		case 2: // Shapes
+			body = bytesOf(12) // origin, corners
+			k := small()
+			body = append(be.AppendUint16(body, uint16(k)), bytesOf(k)...)
+			k = small()
+			body = append(append(body, byte(k)), bytesOf(4*k)...)
+			body = append(body, bytesOf(4)...) // grid
+			for range 2 {
+				name := []string{"", "ab", "é", "\xff"}[rng.IntN(4)]
+				body = append(append(body, byte(len(name))), name...)
+			}
+			body = append(body, "four"...)
+			body = append(body, bytesOf(3)...)
+			k = small()
+			body = append(append(body, byte(k)), bytesOf(k)...) // blob, a one-byte uvarint
+			rows := small()
+			body = append(body, byte(rows))
+			for range rows {
+				k = small()
+				body = append(append(body, byte(k)), bytesOf(2*k)...)
+			}
+			mode := []byte{1, 2, 3, 5, 6, 7, 9}[rng.IntN(7)]
+			body = append(body, mode)
+			if mode == 5 {
+				body = append(body, bytesOf(4)...)
+			}
+			if mode == 6 || mode == 7 {
+				body = append(body, bytesOf(4)...)
+			}
+			if mode != 9 {
+				body = append(body, bytesOf(8)...)
+			}
+			body = be.AppendUint64(body, uint64(rng.Int64N(15)-7)) // big: -5..5 allowed
+			body = binary.LittleEndian.AppendUint64(body, math.Float64bits(rng.NormFloat64()*1e3))
+			body = append(body, bytesOf(4*small()+rng.IntN(2))...)
+			if rng.IntN(4) == 0 {
+				body = body[:rng.IntN(len(body))] // cut short
+			}
+		}
+		f := append([]byte("MIX"), byte(rng.IntN(16))<<4|byte(1+rng.IntN(3)))
+		f = be.AppendUint16(f, typ)
+		f = append(f, byte(len(body)>>16), byte(len(body)>>8), byte(len(body)))
+		f = append(f, body...)
+		sum := crc32.ChecksumIEEE(f[3:])
+		if rng.IntN(10) == 0 {
+			sum++
+		}
+		stream = be.AppendUint32(append(stream, f...), sum)
+	}
+	return stream
+}
+
+// tapped records each stream as a TCP connection of its own, sent by its
+// client in one write, into a capture file.
+func tapped(t *testing.T, streams ...[]byte) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "tapped.pcapng")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tap, err := trace.NewTap(f, trace.TapOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range streams {
+		a, b := net.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			_, err := b.Write(s)
+			b.Close()
+			done <- err
+		}()
+		c := tap.Conn(a)
+		if _, err := io.ReadAll(c); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tap.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
 
 func agree(t *testing.T, schema, lua, file string) {

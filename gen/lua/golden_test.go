@@ -49,7 +49,7 @@ func TestGolden(t *testing.T) {
 
 // framed are the test schemas with a frame: the ones a dissector can be
 // generated for.
-var framed = []string{"../../examples/orders/orders.wire", "../golang/testdata/telemetry.wire"}
+var framed = []string{"../../examples/orders/orders.wire", "../golang/testdata/telemetry.wire", "../golang/testdata/mixed.wire"}
 
 func TestDeterministic(t *testing.T) {
 	for _, name := range framed {

@@ -384,7 +384,7 @@ func (g *gen) fieldList(indent, key string, fs []*schema.Field) {
 			le := grp.Order == wire.LSBFirst
 			g.P(in, "{ kind = \"bits\", bytes = ", grp.Bits/8, ", le = ", le, ", masked = ", masked(grp), ", fields = {")
 			for _, bf := range grp.Fields {
-				attrs := append(g.intAttrs(bf, intType(bf.Type)), "shift = "+strconv.Itoa(grp.Shift(bf)))
+				attrs := append(g.intAttrs(bf, dissect.IntType(bf.Type)), "shift = "+strconv.Itoa(grp.Shift(bf)))
 				if bf.Type.Kind == schema.KindBool && !masked(grp) {
 					attrs = append(attrs, "bool = true")
 				}
@@ -394,7 +394,7 @@ func (g *gen) fieldList(indent, key string, fs []*schema.Field) {
 		case grp != nil && grp.Packed():
 			// written with its group
 		case grp != nil:
-			it := intType(f.Type)
+			it := dissect.IntType(f.Type)
 			attrs := g.intAttrs(f, it)
 			attrs = append(attrs, fmt.Sprintf("type = { kind = \"int\", bytes = %d, le = %t, signed = %t }", it.Bits/8, it.Order == wire.LittleEndian, it.Signed))
 			g.P(in, "{ ", strings.Join(attrs, ", "), " },")
@@ -427,7 +427,7 @@ func (g *gen) commonAttrs(f *schema.Field) []string {
 		attrs = append(attrs, "role = "+quote(f.Role.String()))
 	}
 	if c := f.Cond; c != nil {
-		attrs = append(attrs, fmt.Sprintf("cond = { field = %s, negate = %t, ranges = %s }", quote(c.Field.Name), c.Negate, ranges(c.Ranges, intType(c.Field.Type))))
+		attrs = append(attrs, fmt.Sprintf("cond = { field = %s, negate = %t, ranges = %s }", quote(c.Field.Name), c.Negate, ranges(c.Ranges, dissect.IntType(c.Field.Type))))
 	}
 	if s := summaryKind(f); s != "" {
 		attrs = append(attrs, "sum = "+quote(s))
@@ -472,7 +472,7 @@ func (g *gen) intAttrs(f *schema.Field, it *schema.Type) []string {
 func (g *gen) typeDesc(f *schema.Field, t *schema.Type) string {
 	switch t.Kind {
 	case schema.KindInt, schema.KindEnum:
-		it := intType(t)
+		it := dissect.IntType(t)
 		return fmt.Sprintf("{ kind = \"int\", bytes = %d, le = %t, signed = %t }", it.Bits/8, it.Order == wire.LittleEndian, it.Signed)
 	case schema.KindFloat:
 		return fmt.Sprintf("{ kind = \"float\", bytes = %d, le = %t }", t.Bits/8, t.Order == wire.LittleEndian)
@@ -527,17 +527,6 @@ func leafEnum(t *schema.Type) *schema.Enum {
 		t = t.Elem
 	}
 	return t.Enum
-}
-
-// intType returns the integer type an int, bool or enum is stored as.
-func intType(t *schema.Type) *schema.Type {
-	switch t.Kind {
-	case schema.KindEnum:
-		return t.Enum.Type
-	case schema.KindBool:
-		return &schema.Type{Kind: schema.KindInt, Bits: 1}
-	}
-	return t
 }
 
 // literal writes v, a value of integer type it as the model keeps it, as

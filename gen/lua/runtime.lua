@@ -210,7 +210,8 @@ end
 
 -- summarize describes a top-level field of a body for the Info column: an
 -- enum by the name of its value, a true bool by its own name, a number as
--- name=value, a string in quotes, bytes and arrays by their size.
+-- name=value, a string in quotes (nil: not UTF-8), bytes and arrays by
+-- their size.
 local function summarize(sum, d, v, count)
 	local s = d.sum
 	local w
@@ -218,7 +219,7 @@ local function summarize(sum, d, v, count)
 	elseif s == "enum" then w = name_of(d.names, v) or d.label .. "=" .. show(d, v)
 	elseif s == "bool" then if v ~= 0 then w = d.label end
 	elseif s == "float" then w = d.label .. "=" .. string.format("%g", v)
-	elseif s == "string" then w = d.label .. '="' .. v .. '"'
+	elseif s == "string" then w = d.label .. "=" .. (v and '"' .. v .. '"' or "<not UTF-8>")
 	elseif s == "bytes" then w = string.format("%s=%d bytes", d.label, v)
 	elseif s ~= nil then w = d.label .. "=" .. show(d, v) end
 	if w ~= nil then sum.fields[#sum.fields + 1] = w end
@@ -333,7 +334,10 @@ value = function(st, d, t, depth, tree, pos, stop, sc)
 		if k == "string" then
 			v = r:string(ENC_UTF_8)
 			item = add(tree, d.hf, r, false, v)
-			if not utf8_valid(raw) then raise(st, item, EX.invalid, d.label .. " is not UTF-8") end
+			if not utf8_valid(raw) then
+				raise(st, item, EX.invalid, d.label .. " is not UTF-8")
+				v = nil -- the summary says so
+			end
 		else
 			v = n
 			item = add(tree, d.hf, r)

@@ -60,9 +60,6 @@ func (f Flow) String() string {
 	return f.Transport.String() + " " + f.Src.String() + " → " + f.Dst.String()
 }
 
-// Reverse returns the other direction.
-func (f Flow) Reverse() Flow { return Flow{f.Transport, f.Dst, f.Src} }
-
 // A Payload is what one packet added to its flow: the datagram of a UDP
 // packet, or the bytes a TCP packet put next in its stream, together with
 // any that arrived earlier ahead of a gap it filled. Its Data is the

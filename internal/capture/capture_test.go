@@ -162,7 +162,7 @@ func pcapFile(link uint32, pkts ...[]byte) []byte {
 
 func TestReassembly(t *testing.T) {
 	c, s := client.Addr(), server.Addr()
-	down := up.Reverse()
+	down := Flow{TCP, server, client}
 	pkts := [][]byte{
 		ipv4(6, c, s, tcp(up, 99, 0x02, "")),                       // 1 SYN
 		ipv4(6, s, c, tcp(down, 499, 0x12, "")),                    // 2 SYN-ACK

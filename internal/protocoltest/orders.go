@@ -23,6 +23,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"slices"
 	"strings"
 )
 
@@ -129,4 +130,35 @@ func colonHex(b []byte) string {
 		parts[i] = fmt.Sprintf("%02x", x)
 	}
 	return strings.Join(parts, ":")
+}
+
+// BrokenOrders returns streams of the reference protocol with something
+// wrong in each frame after the first: a version the schema does not
+// accept, bytes left after a body, a body cut short by its length,
+// reserved bits set, a message that is not UTF-8; the first stream then
+// goes on with bytes that are no frame (a bad magic number), the second
+// with a length over the maximum. After those, nothing can be trusted.
+func BrokenOrders() [][]byte {
+	vector := OrdersFrame(3, 7, []byte("\x00\x00\x00\x00\x00\x00\x00\x2a\x00\x00\x03\xe9\xa0\x00\x00\x00\x02\xdf\xd1\xc0\x40\x00\x00\x00\x64\x03abc"))
+	v2 := slices.Clone(vector)
+	v2[2] = 2
+	reserved := slices.Clone(vector)
+	reserved[24] |= 0x1f
+	var a []byte
+	for _, f := range [][]byte{
+		vector,
+		RefreshCRC(v2),
+		OrdersFrame(4, 8, make([]byte, 21)), // an OrderAck has 19
+		OrdersFrame(3, 9, make([]byte, 20)), // a NewOrder has at least 26
+		RefreshCRC(reserved),
+		OrdersFrame(127, 10, []byte("\x00\x06\x02\xff\xfe")), // not UTF-8
+		[]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"),
+	} {
+		a = append(a, f...)
+	}
+	b := slices.Clone(vector)
+	huge := OrdersFrame(1, 11, []byte("tail"))
+	binary.BigEndian.PutUint32(huge[8:], 2<<20)
+	b = append(b, huge...)
+	return [][]byte{a, b}
 }

@@ -167,8 +167,8 @@ func (tf Telemetry) Lines() []string {
 		for _, o := range m.Offsets {
 			ls.add(fmt.Sprint("telemetry.batch.offsets=", o))
 		}
-		ls.add("telemetry.batch.ratio="+strconv.FormatFloat(float64(m.Ratio), 'g', -1, 32),
-			"telemetry.batch.scale="+strconv.FormatFloat(m.Scale, 'g', -1, 64),
+		ls.add("telemetry.batch.ratio="+strconv.FormatFloat(float64(m.Ratio), 'g', 6, 32),
+			"telemetry.batch.scale="+strconv.FormatFloat(m.Scale, 'g', 15, 64),
 			fmt.Sprint("telemetry.batch.drift=", m.Drift),
 			"telemetry.batch.raw="+colonHex(m.Raw))
 	case *Pong:
@@ -229,4 +229,16 @@ func TelemetryRequests() Datagrams {
 // with.
 func TelemetryResponse() Datagrams {
 	return Datagrams{{{Msg: &Pong{Nonce: 0xFEEDFACECAFEBEEF, Echo: []uint16{1, 0xFFFF, 300}}}}}
+}
+
+// BrokenTelemetry returns a stream of telemetry frames: a good one, one
+// with values the schema does not allow (a battery over 100, a level that
+// is not one of the strict enum's), then a frame whose length is less than
+// its header, after which nothing can be trusted.
+func BrokenTelemetry() []byte {
+	b := Telemetry{Msg: nil}.Bytes()
+	b = append(b, Telemetry{Msg: &Batch{Battery: 101, Readings: []Reading{{Sensor: 1, Level: 7}}}}.Bytes()...)
+	short := Telemetry{Msg: nil}.Bytes()
+	binary.LittleEndian.PutUint16(short[6:], 5)
+	return append(b, short...)
 }

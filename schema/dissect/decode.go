@@ -47,8 +47,9 @@ func (n *Node) problem(e *Expert, format string, args ...any) {
 
 // Show returns the node's value as Wireshark shows it in its "show"
 // attribute and in tshark's JSON: decimal numbers (hexadecimal for magic
-// numbers and checksums, zero-padded to the field's width), 1 and 0 for
-// booleans, bytes as colon-separated hex, strings as they are.
+// numbers and checksums, zero-padded to the field's width), floats to 6 or
+// 15 significant digits, 1 and 0 for booleans, bytes as colon-separated
+// hex, strings as they are.
 func (n *Node) Show() string {
 	switch v := n.Value.(type) {
 	case uint64:
@@ -64,7 +65,11 @@ func (n *Node) Show() string {
 		}
 		return "0"
 	case float64:
-		return strconv.FormatFloat(v, 'g', -1, n.Field.Bits) // the shortest that reads back
+		// Wireshark's "%.6g" and "%.15g" (FLT_DIG and DBL_DIG digits).
+		if n.Field.Bits == 32 {
+			return strconv.FormatFloat(v, 'g', 6, 32)
+		}
+		return strconv.FormatFloat(v, 'g', 15, 64)
 	case []byte:
 		var b strings.Builder
 		for i, x := range v {
@@ -366,7 +371,8 @@ func (s *summary) finish(p *Protocol, root *Node) string {
 // add describes a top-level field of the body, whose node is n (an
 // array's count of elements is count): an enum by the name of its value, a
 // true bool by its own name (a false one not at all), a number as
-// name=value, a string in quotes, bytes and arrays by their size.
+// name=value, a string in quotes (if it is UTF-8), bytes and arrays by
+// their size.
 func (s *summary) add(f *schema.Field, n *Node, count int) {
 	if !f.Stored() || f.Type.Kind == schema.KindMessage {
 		return
@@ -387,6 +393,8 @@ func (s *summary) add(f *schema.Field, n *Node, count int) {
 		}
 	case f.Type.Kind == schema.KindFloat:
 		s.fields = append(s.fields, label+"="+strconv.FormatFloat(n.Value.(float64), 'g', 6, 64))
+	case f.Type.Kind == schema.KindString && !utf8.ValidString(n.Value.(string)):
+		s.fields = append(s.fields, label+"=<not UTF-8>")
 	case f.Type.Kind == schema.KindString:
 		s.fields = append(s.fields, label+`="`+n.Value.(string)+`"`)
 	case f.Type.Kind == schema.KindBytes:
@@ -479,7 +487,7 @@ func (d *decoder) fields(fs []*schema.Field, parent *Node, pos, end int, sc *sco
 // bitField decodes f, an integer, bool or enum of bit group g that starts
 // at byte gpos.
 func (d *decoder) bitField(f *schema.Field, g []byte, gpos int, parent *Node, sc *scope) {
-	t := intType(f.Type)
+	t := IntType(f.Type)
 	// A packed group is one integer in the bit order's byte order; a
 	// group of one field is an integer in its own.
 	le, shift := f.Group.Order == wire.LSBFirst, 0
@@ -532,7 +540,7 @@ func (d *decoder) value(t *schema.Type, f *schema.Field, depth int, parent *Node
 	fd := d.p.byField[f]
 	switch t.Kind {
 	case schema.KindInt, schema.KindEnum: // array elements: whole bytes in their byte order
-		it := intType(t)
+		it := IntType(t)
 		w := it.Bits / 8
 		if end-pos < w {
 			return pos, 0, short(f.Name, w, end-pos)
@@ -619,12 +627,13 @@ func (d *decoder) value(t *schema.Type, f *schema.Field, depth int, parent *Node
 		if err != nil {
 			return pos, 0, err
 		}
-		least := t.Elem.MinBits() / 8 // at least 1: the schema checks it
-		if t.Size.Kind != schema.SizeRest && count > uint64(end-pos)/uint64(max(least, 1)) {
+		least := max(t.Elem.MinBits()/8, 1) // bytes an element takes at least
+		if t.Size.Kind != schema.SizeRest && count > uint64(end-pos)/uint64(least) {
 			return pos, 0, malformed(fmt.Sprintf("truncated: %s has %d elements of at least %d bytes, %d bytes left", f.Name, count, least, end-pos))
 		}
+		rest := t.Size.Kind == schema.SizeRest
 		i := 0
-		for ; t.Size.Kind == schema.SizeRest && pos < end || uint64(i) < count; i++ {
+		for ; rest && pos < end || !rest && uint64(i) < count; i++ {
 			into := parent
 			if t.Elem.Kind == schema.KindArray {
 				into = parent.add(&Node{Label: fmt.Sprintf("%s[%d]", fd.Label, i), Offset: pos})
@@ -680,8 +689,9 @@ func (d *decoder) size(t *schema.Type, f *schema.Field, depth int, parent *Node,
 	return n, pos, nil
 }
 
-// intType returns the integer type an int, bool or enum is stored as.
-func intType(t *schema.Type) *schema.Type {
+// IntType returns the integer type a value of an Int, Bool or Enum type
+// is stored as: t itself, a one-bit unsigned Int, the enum's type.
+func IntType(t *schema.Type) *schema.Type {
 	switch t.Kind {
 	case schema.KindEnum:
 		return t.Enum.Type
@@ -746,5 +756,5 @@ func inRanges(rs []schema.Range, v uint64, signed bool) bool {
 // holds reports whether condition c holds for v, the value of the field it
 // tests.
 func holds(c *schema.Cond, v uint64) bool {
-	return inRanges(c.Ranges, v, intType(c.Field.Type).Signed) != c.Negate
+	return inRanges(c.Ranges, v, IntType(c.Field.Type).Signed) != c.Negate
 }

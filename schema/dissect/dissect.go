@@ -87,10 +87,6 @@ const (
 	String             // string
 )
 
-var kindNames = [...]string{"none", "uint", "int", "bool", "float", "bytes", "string"}
-
-func (k Kind) String() string { return kindNames[k] }
-
 // A Field is one named item of the tree: Wireshark's header field.
 type Field struct {
 	Name  string // the filter name: orders.new_order.price
@@ -429,7 +425,7 @@ func (p *Protocol) Magic() []byte {
 		if f.Const.Bytes != nil {
 			magic = append(magic, f.Const.Bytes...)
 		} else {
-			magic = intType(f.Type).Order.AppendUint(magic, f.Const.Int, f.Bits/8)
+			magic = IntType(f.Type).Order.AppendUint(magic, f.Const.Int, f.Bits/8)
 		}
 	}
 	return magic

@@ -31,6 +31,7 @@ const (
 	ordersWire    = "../../examples/orders/orders.wire"
 	telemetryWire = "../../gen/golang/testdata/telemetry.wire"
 	featuresWire  = "../../gen/golang/testdata/features.wire"
+	mixedWire     = "../../gen/golang/testdata/mixed.wire"
 )
 
 // lines flattens a tree as package protocoltest writes what a frame holds.

@@ -8,8 +8,8 @@ import (
 	"github.com/wirekit/wirekit/schema/dissect"
 )
 
-// FuzzFrame decodes any input as a frame of the reference protocol and of
-// the telemetry one: it must not panic, every item must lie inside the
+// FuzzFrame decodes any input as a frame of each framed test protocol: it
+// must not panic, every item must lie inside the
 // input, and Frame must take the length FrameLen reads.
 func FuzzFrame(f *testing.F) {
 	f.Add(specVector)
@@ -18,7 +18,7 @@ func FuzzFrame(f *testing.F) {
 			f.Add(tf.Bytes())
 		}
 	}
-	ps := []*dissect.Protocol{protocol(f, ordersWire), protocol(f, telemetryWire)}
+	ps := []*dissect.Protocol{protocol(f, ordersWire), protocol(f, telemetryWire), protocol(f, mixedWire)}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, p := range ps {
 			fr := p.Frame(b)
