@@ -36,18 +36,29 @@ const dumpLimit = 512
 // connection; the engine supplies the reading, the waiting and the waking
 // (see engine).
 type conn struct {
-	srv     *Server
-	eng     engine
-	nc      net.Conn
-	sc      *stream.Conn
-	ctx     context.Context
-	cancel  context.CancelFunc
+	srv *Server
+	eng engine
+	nc  net.Conn
+	// sc is the framed stream. The poll engine takes one from a free list
+	// when input arrives and puts it back when the connection is idle, so
+	// that an idle connection does not carry its 400-odd bytes: sc is nil
+	// then.
+	sc *stream.Conn
+	// base is the context ConnContext made (or the listener's): the parent
+	// of ctx, and the context of the connection's logs.
+	base context.Context
+	// ctx is made at the first call of Request.Context or Reply.Context:
+	// most handlers never ask, and a cancellable context costs more than
+	// 100 bytes per connection. over, set when the connection finishes,
+	// makes a context created after that be born cancelled.
+	ctx     atomic.Pointer[connCtx]
+	over    atomic.Bool
 	log     *slog.Logger
 	metrics Metrics
 	timed   bool // Server.Metrics is set: time each handler call
 
 	tlsState *tls.ConnectionState
-	req      Request
+	req      *Request // the goroutine engine's own; the poll engine's loop's
 	w        Writer
 	state    ConnState // last state reported; the engine's goroutine only
 	rejected bool      // over MaxConns: served by OnReject only
@@ -63,11 +74,19 @@ type conn struct {
 	framesIn   int       // counts of the current batch, for Metrics
 	bytesIn    int
 	framesOut  int
+	counted    int // bytes still queued in sc that Metrics.FramesOut has seen
 
 	aq      *replies     // deferred replies, from the first Defer on
 	pending atomic.Int32 // Replies not Done, read on every frame
 
-	g goroutineConn // the goroutine engine's state
+	g *goroutineConn // the goroutine engine's state
+	p *pollConn      // the poll engine's state
+}
+
+// connCtx is a connection's context with its cancel function.
+type connCtx struct {
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 // replies is the state of a connection's deferred replies. A connection
@@ -88,22 +107,52 @@ type replies struct {
 }
 
 func newConn(s *Server, eng engine, nc net.Conn, ctx context.Context) *conn {
-	c := &conn{srv: s, eng: eng, nc: nc, log: s.logger(), metrics: s.Metrics}
+	c := &conn{srv: s, eng: eng, nc: nc, base: ctx, log: s.logger(), metrics: s.Metrics}
 	if c.metrics == nil {
 		c.metrics = NopMetrics{}
 	} else {
 		c.timed = true
 	}
-	c.ctx, c.cancel = context.WithCancel(ctx)
-	c.req.c = c
 	c.w.c = c
-	c.sc = stream.New(eng.readerFor(c), s.Framing, stream.Config{
+	eng.attach(c)
+	return c
+}
+
+// newStream returns a framed stream over rw with the server's settings.
+func (s *Server) newStream(rw io.ReadWriter) *stream.Conn {
+	return stream.New(rw, s.Framing, stream.Config{
 		MaxInbound: s.MaxBuffered,
 		HighWater:  s.MaxBuffered,
 		Poison:     s.Poison,
 		Pool:       &s.pool,
 	})
-	return c
+}
+
+// context returns the connection's context, making it at the first call.
+func (c *conn) context() context.Context {
+	if cc := c.ctx.Load(); cc != nil {
+		return cc.ctx
+	}
+	ctx, cancel := context.WithCancel(c.base)
+	if !c.ctx.CompareAndSwap(nil, &connCtx{ctx, cancel}) {
+		cancel()
+		return c.ctx.Load().ctx
+	}
+	// finish stores over, then loads ctx; this stored ctx, now loads over:
+	// one of the two sees the other, and the context is cancelled.
+	if c.over.Load() {
+		cancel()
+	}
+	return ctx
+}
+
+// cancelContext cancels the connection's context, if made, and any made
+// later.
+func (c *conn) cancelContext() {
+	c.over.Store(true)
+	if cc := c.ctx.Load(); cc != nil {
+		cc.cancel()
+	}
 }
 
 func (c *conn) maxInFlight() int32 {
@@ -171,18 +220,19 @@ func (c *conn) finishHeld(buf []byte, m frame.Mark) error {
 }
 
 func (c *conn) logFrame(msg string, b []byte) {
-	c.log.LogAttrs(c.ctx, slog.LevelDebug, msg,
+	c.log.LogAttrs(c.base, slog.LevelDebug, msg,
 		slog.Any("remote", c.nc.RemoteAddr()), slog.Int("len", len(b)), slog.Any("bytes", trace.HexN(b, dumpLimit)))
 }
 
 // beginBatch is called with wmu held before frames are served.
 func (c *conn) beginBatch() {
-	c.debug = c.log.Enabled(c.ctx, slog.LevelDebug)
+	c.debug = c.log.Enabled(c.base, slog.LevelDebug)
 }
 
 // serve hands one frame to the handler. The caller holds wmu.
 func (c *conn) serve(f *frame.Frame) {
 	c.req.Frame = *f
+	c.req.c = c // the poll engine's Request serves every connection of a loop
 	c.framesIn++
 	c.bytesIn += len(f.Raw)
 	if c.debug {
@@ -202,7 +252,7 @@ func (c *conn) serve(f *frame.Frame) {
 
 func (c *conn) callHandler() {
 	defer c.recoverPanic("handler")
-	c.srv.Handler.ServeFrame(&c.w, &c.req)
+	c.srv.Handler.ServeFrame(&c.w, c.req)
 }
 
 // recoverPanic, deferred around a user callback, turns a panic into a log
@@ -210,11 +260,13 @@ func (c *conn) callHandler() {
 // done cannot be trusted.
 func (c *conn) recoverPanic(what string) {
 	if p := recover(); p != nil {
-		c.log.LogAttrs(c.ctx, slog.LevelError, "server: panic in "+what+"; closing the connection",
+		c.log.LogAttrs(c.base, slog.LevelError, "server: panic in "+what+"; closing the connection",
 			slog.Any("remote", c.nc.RemoteAddr()), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 		c.closeAfter = true
 		c.ended = true
-		c.sc.Close()
+		if c.sc != nil {
+			c.sc.Close()
+		}
 	}
 }
 
@@ -226,7 +278,7 @@ func (c *conn) protocolError(fe *frame.Error) bool {
 	if fe.Fatal {
 		level = slog.LevelWarn
 	}
-	c.log.LogAttrs(c.ctx, level, "server: protocol error", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", fe))
+	c.log.LogAttrs(c.base, level, "server: protocol error", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", fe))
 	if h := c.srv.OnProtocolError; h != nil {
 		c.callProtocolHook(h, fe)
 	}
@@ -253,21 +305,27 @@ func (c *conn) readEnded(err error) (goOn, graceful bool) {
 		return false, true
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		if !c.srv.shuttingDown() {
-			what := "idle timeout"
-			if c.sc.InboundBuffered() > 0 {
-				what = "frame timeout"
-			}
-			c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: "+what, slog.Any("remote", c.nc.RemoteAddr()))
+			c.logTimeout(c.sc.InboundBuffered() > 0)
 		}
 		return false, true
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: peer closed inside a frame", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+		c.log.LogAttrs(c.base, slog.LevelDebug, "server: peer closed inside a frame", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 		return false, true
 	}
 	if !errors.Is(err, net.ErrClosed) {
-		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: read failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+		c.log.LogAttrs(c.base, slog.LevelDebug, "server: read failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 	}
 	return false, false
+}
+
+// logTimeout logs the end of a read by the idle timeout, or by the frame
+// timeout if a frame had begun.
+func (c *conn) logTimeout(inFrame bool) {
+	what := "idle timeout"
+	if inFrame {
+		what = "frame timeout"
+	}
+	c.log.LogAttrs(c.base, slog.LevelDebug, "server: "+what, slog.Any("remote", c.nc.RemoteAddr()))
 }
 
 // flush queues the replies that are ready, writes everything queued and
@@ -280,12 +338,15 @@ func (c *conn) flush() error {
 		c.collect()
 	}
 	n := c.sc.OutboundBuffered()
+	var err error
 	if n > 0 {
-		if wt := c.srv.WriteTimeout; wt > 0 {
+		if wt := c.srv.WriteTimeout; wt > 0 && c.p == nil {
 			c.nc.SetWriteDeadline(time.Now().Add(wt))
 		}
-		if err := c.sc.Flush(); err != nil {
-			c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+		// On the poll engine a write stops where the socket is full, with
+		// errWouldBlock: the rest stays queued for the next one.
+		if err = c.sc.Flush(); err != nil && err != errWouldBlock {
+			c.log.LogAttrs(c.base, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 			return err
 		}
 	}
@@ -294,10 +355,13 @@ func (c *conn) flush() error {
 		c.framesIn, c.bytesIn = 0, 0
 	}
 	if c.framesOut > 0 {
-		c.metrics.FramesOut(c.framesOut, n)
+		// The bytes queued since the last report: a write cut short counts
+		// its rest once, with the frames that made it.
+		c.metrics.FramesOut(c.framesOut, n-c.counted)
 		c.framesOut = 0
+		c.counted = c.sc.OutboundBuffered()
 	}
-	return nil
+	return err
 }
 
 // collect moves the replies that may go out now into the outbound buffer:
@@ -354,39 +418,13 @@ func (c *conn) quiet() bool {
 	return q.outstanding == 0
 }
 
-// drain ends a connection gracefully: it waits until every reply is Done,
-// sends everything and reports whether all went out. The caller holds wmu.
-func (c *conn) drain() bool {
-	for {
-		// The flush may queue the last replies: check after it.
-		if c.flush() != nil {
-			return false
-		}
-		if c.quiet() {
-			return true
-		}
-		if !c.eng.waitReplies(c) {
-			return false
-		}
-	}
-}
-
-// lingeringClose closes a connection whose last bytes were just written:
-// FIN first, then the peer's input is read and dropped until the peer closes
-// too or lingerTimeout passes, and only then the socket is closed.
-func (c *conn) lingeringClose() {
-	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
-		c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
-		io.Copy(io.Discard, c.nc)
-	}
-	c.sc.Close()
-}
-
 // finish tears the connection down once it is closed. The caller holds
 // wmu.
 func (c *conn) finish() {
 	c.ended = true
-	c.sc.Close()
+	if c.sc != nil {
+		c.sc.Close()
+	}
 	if q := c.aq; q != nil {
 		q.mu.Lock()
 		q.closed = true
@@ -406,8 +444,10 @@ func (c *conn) finish() {
 	if c.scratch != nil {
 		c.scratch.release(&c.srv.pool)
 	}
-	c.sc.Release() // after Close it gives back both buffers
-	c.cancel()
+	if c.sc != nil {
+		c.sc.Release() // after Close it gives back both buffers
+	}
+	c.cancelContext()
 }
 
 func (c *conn) setState(st ConnState) {

@@ -16,30 +16,27 @@ import (
 // An engine runs connections: it decides which goroutine reads, serves and
 // writes, how a connection waits for input and how it is woken. What a
 // connection does with its frames, replies and limits is in conn, the same
-// for every engine. The goroutine engine is the only one so far; an
-// event-loop engine over epoll is planned, and nothing in the handler API
-// depends on which one runs.
+// for every engine: the goroutine engine here, the poll engine (epoll) in
+// poll_linux.go. Nothing in the handler API depends on which one runs.
 type engine interface {
-	// readerFor returns what c's stream.Conn reads from and writes to, and
-	// sets up the engine's own state in c.
-	readerFor(c *conn) io.ReadWriter
+	// attach sets up the engine's own state in c, and c.sc and c.req if
+	// the engine keeps them for the connection's lifetime.
+	attach(c *conn)
 	// serve starts running c and returns at once.
 	serve(c *conn)
 	// reject runs c, a connection over Server.MaxConns, through
 	// Server.OnReject and closes it. It returns at once.
 	reject(c *conn)
 	// startAsync prepares c for Replies, at the first Defer, once c.aq is
-	// made, with c.wmu held.
+	// made, on the goroutine serving c.
 	startAsync(c *conn)
-	// wakeup tells the engine that a Reply of c is Done.
+	// wakeup tells the engine that a Reply of c is Done, from any goroutine.
 	wakeup(c *conn)
-	// waitReplies waits until a Reply of c may have become Done, with c.wmu
-	// held on entry and return but not during the wait. It returns false if
-	// the connection is being killed (Server.Close).
-	waitReplies(c *conn) bool
 	// stopReading makes c stop reading from its peer as soon as it can:
-	// Shutdown.
+	// Shutdown. It is called from any goroutine.
 	stopReading(c *conn)
+	// kill closes c at once, from any goroutine: Server.Close.
+	kill(c *conn)
 }
 
 // aLongTimeAgo is a read deadline that has passed: setting it wakes a
@@ -87,7 +84,14 @@ type goroutineReplies struct {
 	writer bool          // the writer goroutine runs; guarded by replies.mu
 }
 
-func (goroutineEngine) readerFor(c *conn) io.ReadWriter {
+func (goroutineEngine) attach(c *conn) {
+	c.g = new(goroutineConn)
+	c.req = &Request{c: c}
+	c.sc = c.srv.newStream(goroutineReader(c))
+}
+
+// goroutineReader returns what c's stream reads from and writes to.
+func goroutineReader(c *conn) io.ReadWriter {
 	if sc, ok := c.nc.(syscall.Conn); ok && canPeek {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.g.rc = rc
@@ -104,7 +108,7 @@ func (goroutineEngine) readerFor(c *conn) io.ReadWriter {
 
 func (e goroutineEngine) serve(c *conn) {
 	go func() {
-		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: connection opened", slog.Any("remote", c.nc.RemoteAddr()))
+		c.log.LogAttrs(c.base, slog.LevelDebug, "server: connection opened", slog.Any("remote", c.nc.RemoteAddr()))
 		ok := c.handshake()
 		c.wmu.Lock()
 		if !ok {
@@ -149,11 +153,11 @@ func (e goroutineEngine) run(c *conn, f frame.Frame, err error) {
 
 // end closes c, gracefully if it may: every reply Done and sent, then a
 // lingering close. It is called with c.wmu held and releases it.
-func (goroutineEngine) end(c *conn, graceful bool) {
-	if graceful && c.drain() {
+func (e goroutineEngine) end(c *conn, graceful bool) {
+	if graceful && e.drain(c) {
 		c.ended = true // the writer goroutine, if any, writes no more
 		c.wmu.Unlock()
-		c.lingeringClose()
+		lingeringClose(c)
 		c.wmu.Lock()
 	}
 	c.finish()
@@ -232,6 +236,34 @@ func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
 		c.wmu.Lock()
 		c.beginBatch()
 	}
+}
+
+// drain ends a connection gracefully: it waits until every reply is Done,
+// sends everything and reports whether all went out. The caller holds wmu.
+func (e goroutineEngine) drain(c *conn) bool {
+	for {
+		// The flush may queue the last replies: check after it.
+		if c.flush() != nil {
+			return false
+		}
+		if c.quiet() {
+			return true
+		}
+		if !e.waitReplies(c) {
+			return false
+		}
+	}
+}
+
+// lingeringClose closes a connection whose last bytes were just written:
+// FIN first, then the peer's input is read and dropped until the peer closes
+// too or lingerTimeout passes, and only then the socket is closed.
+func lingeringClose(c *conn) {
+	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+		io.Copy(io.Discard, c.nc)
+	}
+	c.sc.Close()
 }
 
 func ends(graceful bool) loopEnd {
@@ -423,8 +455,8 @@ func (c *conn) handshake() bool {
 		c.nc.SetWriteDeadline(time.Now().Add(ft))
 		c.setReadDeadline(time.Now().Add(ft))
 	}
-	if err := tc.HandshakeContext(c.ctx); err != nil {
-		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: TLS handshake failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+	if err := tc.HandshakeContext(c.base); err != nil {
+		c.log.LogAttrs(c.base, slog.LevelDebug, "server: TLS handshake failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 		return false
 	}
 	if c.srv.FrameTimeout > 0 {
@@ -460,6 +492,9 @@ func (goroutineEngine) wakeup(c *conn) {
 	}
 }
 
+// waitReplies waits until a Reply of c may have become Done, with c.wmu held
+// on entry and return but not during the wait. It returns false if the
+// connection is being killed (Server.Close).
 func (goroutineEngine) waitReplies(c *conn) bool {
 	c.wmu.Unlock()
 	defer c.wmu.Lock()
@@ -472,6 +507,8 @@ func (goroutineEngine) waitReplies(c *conn) bool {
 }
 
 func (goroutineEngine) stopReading(c *conn) { c.nc.SetReadDeadline(aLongTimeAgo) }
+
+func (goroutineEngine) kill(c *conn) { c.sc.Close() }
 
 // startWriter starts the writer goroutine unless it runs. The caller holds
 // c.wmu, has seen replies outstanding, and is about to wait for input.

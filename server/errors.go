@@ -13,3 +13,7 @@ var ErrIncomplete = errors.New("server: Server needs a Framing and a Handler")
 // errStopReading ends a connection's reading without an error of its own:
 // the server is shutting down.
 var errStopReading = errors.New("server: shutting down")
+
+// errWouldBlock is what the poll engine's non-blocking socket returns when a
+// read finds no input or a write fills the socket: wait for the event loop.
+var errWouldBlock = errors.New("server: would block")

@@ -20,15 +20,44 @@ import (
 //
 // ServeFrame should not block: which goroutine runs it is the engine's
 // business. On the goroutine engine a blocking handler stalls its own
-// connection only; on an event-loop engine it would stall every connection
-// of its loop. A handler that must wait (a database, another service) calls
-// w.Defer and answers from a goroutine of its own.
+// connection only; on the poll engine it would stall every connection of
+// its event loop, until the loop moves on without it (see
+// [Server.HandlerBudget]). A handler that must wait (a database, another
+// service) calls w.Defer and answers from a goroutine of its own, or says
+// which frames it may block on (see [BlockingHandler]).
 //
 // A panic in ServeFrame is recovered and logged with its stack, and the
 // connection is closed at once; the server goes on serving the others.
 type Handler interface {
 	ServeFrame(w *Writer, req *Request)
 }
+
+// A BlockingHandler is a Handler that knows which frames it may block on:
+// a database query, a call to another service, a lock held long. The poll
+// engine asks before each frame; for one that may block it hands its event
+// loop to a fresh goroutine, so that the loop's other connections go on,
+// and serves that connection's frames on the goroutine it is on, in order,
+// until it has answered what it has read; then the connection goes back to
+// the loop. The answers leave in request order as always. The goroutine
+// engine never asks: every connection has its own goroutine there.
+//
+// A handler that blocks without saying so is caught too, later: see
+// [Server.HandlerBudget].
+type BlockingHandler interface {
+	Handler
+	// Blocks reports whether ServeFrame may block on req. It is called just
+	// before ServeFrame, with the same req, and must itself be quick.
+	Blocks(req *Request) bool
+}
+
+// Blocking returns a BlockingHandler that serves with h and may block on
+// every frame: on the poll engine, each read's frames are served off the
+// event loop, at the price of a goroutine hand-off per read.
+func Blocking(h Handler) BlockingHandler { return blocking{h} }
+
+type blocking struct{ Handler }
+
+func (blocking) Blocks(*Request) bool { return true }
 
 // HandlerFunc adapts a function to a [Handler].
 type HandlerFunc func(w *Writer, req *Request)
@@ -51,7 +80,7 @@ type Request struct {
 
 // Context returns the connection's context: the one [Server.BaseContext] and
 // [Server.ConnContext] built, cancelled when the connection closes.
-func (r *Request) Context() context.Context { return r.c.ctx }
+func (r *Request) Context() context.Context { return r.c.context() }
 
 // RemoteAddr returns the peer's address.
 func (r *Request) RemoteAddr() net.Addr { return r.c.nc.RemoteAddr() }
@@ -106,6 +135,26 @@ func (w *Writer) Finish(buf []byte, m frame.Mark) error {
 		return nil
 	}
 	return c.finishHeld(buf, m)
+}
+
+// FinishRef is [Writer.Finish] for a frame whose body ends with payload,
+// attached by reference instead of copied: the connection writes it from
+// where it lies, with the frames queued before and after it, in one
+// vectored write (writev). The handler cannot tell when that write
+// happens, so payload must never change afterwards: a constant, an entry
+// of an immutable cache. Where the frame cannot go straight to the
+// outbound buffer (queued behind a pending Reply, or logged at Debug
+// level) payload is copied.
+func (w *Writer) FinishRef(buf []byte, m frame.Mark, payload []byte) error {
+	c := w.c
+	if !c.indirect() {
+		if err := c.sc.FinishRef(buf, m, payload); err != nil {
+			return err
+		}
+		c.framesOut++
+		return nil
+	}
+	return c.finishHeld(append(buf, payload...), m)
 }
 
 // WriteFrame queues a frame with header h and the given body, copied.
@@ -183,7 +232,7 @@ func (r *Reply) WriteFrame(h frame.Meta, body []byte) error {
 
 // Context returns the connection's context, cancelled when the connection
 // closes: work for a Reply can stop then.
-func (r *Reply) Context() context.Context { return r.c.ctx }
+func (r *Reply) Context() context.Context { return r.c.context() }
 
 // Done hands the Reply's frames to the connection. The Reply must not be used
 // afterwards. Done panics if called twice.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,10 +39,35 @@ func listen(t testing.TB, network string) net.Listener {
 	return ln
 }
 
+// forEachEngine runs test once per engine, as subtests: the server's
+// behaviour is the same on both, and one suite checks it.
+func forEachEngine(t *testing.T, test func(t *testing.T, e Engine)) {
+	t.Helper()
+	for _, e := range []Engine{EngineGoroutine, EnginePoll} {
+		t.Run(e.String(), func(t *testing.T) {
+			if e == EnginePoll && !pollEngineRuns() {
+				t.Skip("the poll engine runs on Linux")
+			}
+			test(t, e)
+		})
+	}
+}
+
+// pollEngineRuns reports whether the poll engine runs on this system.
+func pollEngineRuns() bool { return runtime.GOOS == "linux" }
+
 // start serves s on ln and closes it when the test ends, checking that
-// Serve returned ErrServerClosed.
+// Serve returned ErrServerClosed, and that a server asked for the poll
+// engine did not fall back to the goroutine engine.
 func start(t testing.TB, s *Server, ln net.Listener) string {
 	t.Helper()
+	if s.Engine == EnginePoll {
+		t.Cleanup(func() {
+			if s.fellBack.Load() {
+				t.Error("the server fell back to the goroutine engine")
+			}
+		})
+	}
 	if s.Framing == nil {
 		s.Framing = orders.Framing()
 	}
@@ -193,6 +219,20 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// countWrites returns a listener for s whose connections' write system
+// calls are counted, and the count: by a wrapping listener on the goroutine
+// engine, by the engine itself on the poll engine (which would not serve a
+// wrapped listener).
+func countWrites(t testing.TB, s *Server) (net.Listener, func() int64) {
+	ln := listen(t, "tcp")
+	if s.Engine == EngineGoroutine {
+		cl := &countingListener{Listener: ln}
+		return cl, cl.writes.Load
+	}
+	s.writes = new(atomic.Int64)
+	return ln, s.writes.Load
 }
 
 // countingListener counts the Write calls of the connections it accepts:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,7 +36,8 @@ type Server struct {
 	MaxConns int
 	// OnReject, if set, is called for a connection refused by MaxConns
 	// before it is closed, to write the protocol's "busy" frame with w.
-	// It runs on a goroutine of its own; what it writes is sent with a
+	// It runs where the engine runs connections (on the poll engine, an
+	// event loop), so it must not block; what it writes is sent with a
 	// lingering close, like any last answer.
 	OnReject func(w *Writer)
 
@@ -90,7 +92,8 @@ type Server struct {
 	// handler calls are not timed.
 	Metrics Metrics
 	// ConnState, if set, is called when a connection changes state (see
-	// [ConnState]), on the connection's goroutine.
+	// [ConnState]), on the goroutine serving the connection (on the poll
+	// engine, an event loop): it must not block.
 	ConnState func(net.Conn, ConnState)
 	// BaseContext, if set, returns the base context of the connections
 	// accepted on ln; otherwise it is context.Background(). It must not
@@ -105,8 +108,38 @@ type Server struct {
 	// that keeps a borrowed frame fails in tests rather than in production.
 	Poison bool
 
+	// Engine selects what runs the connections (see [Engine]). The zero
+	// value, EngineAuto, runs the poll engine wherever it can serve the
+	// listener, and the goroutine engine elsewhere.
+	Engine Engine
+	// Loops is the number of event loops of the poll engine. Zero means
+	// one per processor the Go scheduler uses (runtime.GOMAXPROCS).
+	Loops int
+	// Balance is how the poll engine spreads accepted connections over its
+	// loops (see [Balance]). Connections from a ReusePort listener go to
+	// that listener's loop instead.
+	Balance Balance
+	// ReusePort makes ListenAndServe, on the poll engine and a TCP
+	// address, open one SO_REUSEPORT listener per event loop: the kernel
+	// then spreads the connections over the listeners (by a hash of the
+	// addresses), and each listener's go to its own loop. Other listeners
+	// and engines ignore it.
+	ReusePort bool
+	// HandlerBudget is how long the poll engine lets the handler run on an
+	// event loop, serving the frames one read brought in, before it decides
+	// the handler blocks: the loop moves to a fresh goroutine, so that its
+	// other connections go on, and the goroutine stuck in the handler serves
+	// that connection alone until it has caught up (see [BlockingHandler]
+	// for handlers that know in advance). It is checked by a watchdog every
+	// HandlerBudget, so the move happens between one and two budgets in.
+	// Zero means DefaultHandlerBudget; a negative value, never.
+	HandlerBudget time.Duration
+
 	pool       stream.Pool // buffers of every connection and Reply
 	inShutdown atomic.Bool
+	fellBack   atomic.Bool   // the goroutine engine's fallback has been logged
+	poll       *pollEngine   // made by the first Serve on the poll engine; guarded by mu
+	writes     *atomic.Int64 // tests: counts the poll engine's write system calls
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
@@ -118,18 +151,106 @@ type Server struct {
 	drained   chan struct{} // closed when conns becomes empty, while shutting down
 }
 
+// DefaultHandlerBudget is the [Server.HandlerBudget] a zero value means.
+const DefaultHandlerBudget = 10 * time.Millisecond
+
+// An Engine runs a server's connections: it decides which goroutine reads,
+// serves and writes, and how an idle connection waits. Both engines run
+// the same Handlers with the same limits, timeouts, hooks, metrics and
+// logs; they differ in what a connection costs.
+type Engine uint8
+
+const (
+	// EngineAuto is the poll engine where it can serve the listener (a
+	// TCP or Unix listener from package net, on Linux), and the goroutine
+	// engine elsewhere.
+	EngineAuto Engine = iota
+	// EngineGoroutine serves each connection on a goroutine of its own,
+	// over Go's network poller, on any net.Listener: TLS, in-memory pipes,
+	// the caller's own listeners. An idle connection over a socket costs
+	// its goroutine (about 3.4 KiB with its stack) and no buffer.
+	EngineGoroutine
+	// EnginePoll serves connections on event loops over epoll (Linux): a
+	// connection is a file descriptor in a loop, so an idle one costs no
+	// goroutine and no buffer, a few hundred bytes in all; every ready
+	// connection is served in one pass of its loop, each read's frames
+	// handled inline and their answers sent with one write. Where it cannot
+	// serve the listener (TLS, a wrapped listener, another OS) the server
+	// falls back to the goroutine engine and logs so, once, at Info.
+	EnginePoll
+)
+
+var engineNames = [...]string{"auto", "goroutine", "poll"}
+
+func (e Engine) String() string {
+	if int(e) < len(engineNames) {
+		return engineNames[e]
+	}
+	return "engine(" + strconv.Itoa(int(e)) + ")"
+}
+
+// Balance is how the poll engine assigns accepted connections to its event
+// loops. A connection stays on its loop until it closes.
+type Balance uint8
+
+const (
+	// RoundRobin gives each loop the next connection in turn: even when
+	// connections cost alike, and the cheapest choice.
+	RoundRobin Balance = iota
+	// LeastConns gives a connection to the loop with the fewest: even when
+	// connections come and go unevenly (long-lived next to short-lived).
+	LeastConns
+)
+
+var balanceNames = [...]string{"round-robin", "least-conns"}
+
+func (b Balance) String() string {
+	if int(b) < len(balanceNames) {
+		return balanceNames[b]
+	}
+	return "balance(" + strconv.Itoa(int(b)) + ")"
+}
+
 // ListenAndServe listens on the network address (network "tcp", "tcp4",
-// "tcp6" or "unix", as for net.Listen) and calls [Server.Serve]. It always
-// returns a non-nil error; after Shutdown or Close, ErrServerClosed.
+// "tcp6" or "unix", as for net.Listen) and calls [Server.Serve]; with
+// ReusePort, on the poll engine and a TCP address, it opens one listener
+// per event loop and serves them all. It always returns a non-nil error;
+// after Shutdown or Close, ErrServerClosed.
 func (s *Server) ListenAndServe(network, addr string) error {
 	if s.shuttingDown() {
 		return ErrServerClosed
+	}
+	if s.ReusePort {
+		lns, err := s.reusePortListeners(network, addr)
+		if err != nil {
+			return err
+		}
+		if lns != nil {
+			return s.serveAll(lns)
+		}
 	}
 	ln, err := net.Listen(network, addr)
 	if err != nil {
 		return err
 	}
 	return s.Serve(ln)
+}
+
+// serveAll serves each listener on the loop of the same index and returns
+// the first error other than ErrServerClosed, or ErrServerClosed.
+func (s *Server) serveAll(lns []net.Listener) error {
+	errs := make(chan error, len(lns))
+	for i, ln := range lns {
+		go func() { errs <- s.serve(ln, i) }()
+	}
+	err := error(ErrServerClosed)
+	for range lns {
+		if e := <-errs; e != ErrServerClosed && err == ErrServerClosed {
+			err = e
+			s.Close() // one listener failed: the others stop too
+		}
+	}
+	return err
 }
 
 // ListenAndServeTLS is ListenAndServe over TLS: see [Server.ServeTLS].
@@ -163,14 +284,36 @@ func (s *Server) ServeTLS(ln net.Listener, certFile, keyFile string) error {
 	return s.Serve(tls.NewListener(ln, cfg))
 }
 
-// Serve accepts connections on ln and serves each on a goroutine of its
-// own. Any listener works: TCP, Unix, TLS, or one of the caller's. Serve
-// closes ln when it returns, which is after Shutdown or Close (with
-// ErrServerClosed) or when Accept fails with an error that is not
-// temporary (with that error).
+// Serve accepts connections on ln and serves them with the Engine: any
+// listener works, TCP, Unix, TLS, or one of the caller's (the poll engine
+// takes TCP and Unix listeners from package net; the goroutine engine
+// serves the others). Serve closes ln when it returns, which is after
+// Shutdown or Close (with ErrServerClosed) or when accepting fails with an
+// error that is not temporary (with that error).
+//
+// On the poll engine Serve accepts through a duplicate of ln's socket: stop
+// the server with Shutdown or Close, not by closing ln.
 func (s *Server) Serve(ln net.Listener) error {
 	if s.Framing == nil || s.Handler == nil {
 		return ErrIncomplete
+	}
+	return s.serve(ln, -1)
+}
+
+// An acceptor accepts the connections of a listener for an engine other
+// than the goroutine engine's Accept loop.
+type acceptor interface {
+	net.Listener
+	serve(base context.Context) error
+}
+
+// serve is Serve, with the poll engine's loop for ln's connections if pin
+// is not negative.
+func (s *Server) serve(ln net.Listener, pin int) error {
+	user := ln
+	acc := s.acceptorFor(ln, pin)
+	if acc != nil {
+		ln = acc
 	}
 	if !s.track(&ln) {
 		ln.Close()
@@ -179,9 +322,12 @@ func (s *Server) Serve(ln net.Listener) error {
 	defer s.untrack(&ln)
 	base := context.Background()
 	if s.BaseContext != nil {
-		if base = s.BaseContext(ln); base == nil {
+		if base = s.BaseContext(user); base == nil {
 			panic("server: BaseContext returned a nil context")
 		}
+	}
+	if acc != nil {
+		return acc.serve(base)
 	}
 	var eng goroutineEngine
 	var delay time.Duration
@@ -251,7 +397,7 @@ func (s *Server) forget(c *conn) {
 	if !c.rejected {
 		c.setState(StateClosed)
 		c.metrics.ConnClosed()
-		c.log.LogAttrs(c.ctx, slog.LevelDebug, "server: connection closed", slog.Any("remote", c.nc.RemoteAddr()))
+		c.log.LogAttrs(c.base, slog.LevelDebug, "server: connection closed", slog.Any("remote", c.nc.RemoteAddr()))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -293,15 +439,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		drained = s.drained
 	}
 	s.mu.Unlock()
-	if drained == nil {
-		return err
+	if drained != nil {
+		select {
+		case <-drained:
+		case <-ctx.Done():
+			s.Close()
+			return ctx.Err()
+		}
 	}
-	select {
-	case <-drained:
-		return err
-	case <-ctx.Done():
-		s.Close()
-		return ctx.Err()
+	s.mu.Lock()
+	s.stopPollLocked()
+	s.mu.Unlock()
+	return err
+}
+
+// fallBack logs, once, that the goroutine engine serves a listener the
+// poll engine was wanted for.
+func (s *Server) fallBack(reason string) {
+	if s.fellBack.CompareAndSwap(false, true) {
+		s.logger().Info("server: serving with the goroutine engine", "engine", s.Engine, "reason", reason)
 	}
 }
 
@@ -320,8 +476,9 @@ func (s *Server) Close() error {
 		close(s.killed)
 	}
 	for c := range s.conns {
-		c.sc.Close()
+		c.eng.kill(c)
 	}
+	s.stopPollLocked()
 	return err
 }
 

@@ -86,54 +86,60 @@ func dialTLS(t testing.TB, addr string, cfg *tls.Config) *client {
 func newLFConn(nc net.Conn, f frame.Framing) *stream.Conn { return stream.New(nc, f, stream.Config{}) }
 
 func TestTLSRoundTrip(t *testing.T) {
-	s := &Server{Handler: HandlerFunc(func(w *Writer, req *Request) {
-		st := req.TLS()
-		if st == nil || !st.HandshakeComplete {
-			w.WriteFrame(frame.Meta{Type: orders.TypeError, ID: req.ID}, []byte("no TLS state"))
-			return
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		s := &Server{Engine: e, Handler: HandlerFunc(func(w *Writer, req *Request) {
+			st := req.TLS()
+			if st == nil || !st.HandshakeComplete {
+				w.WriteFrame(frame.Meta{Type: orders.TypeError, ID: req.ID}, []byte("no TLS state"))
+				return
+			}
+			answer(w, req)
+		})}
+		addr, cfg := serveTLS(t, s)
+		c := dialTLS(t, addr, cfg)
+		for i := range 50 {
+			c.queue(orders.TypeEchoRequest, uint64(i), "over TLS")
 		}
-		answer(w, req)
-	})}
-	addr, cfg := serveTLS(t, s)
-	c := dialTLS(t, addr, cfg)
-	for i := range 50 {
-		c.queue(orders.TypeEchoRequest, uint64(i), "over TLS")
-	}
-	c.flush()
-	for i := range 50 {
-		c.expect(orders.TypeEchoResponse, uint64(i), "over TLS")
-	}
+		c.flush()
+		for i := range 50 {
+			c.expect(orders.TypeEchoResponse, uint64(i), "over TLS")
+		}
+	})
 }
 
 func TestUnixRoundTrip(t *testing.T) {
-	s := &Server{}
-	addr := start(t, s, listen(t, "unix"))
-	c := dial(t, "unix", addr)
-	c.roundTrip(1, "over a Unix socket")
-	c.roundTrip(2, "again")
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		s := &Server{Engine: e}
+		addr := start(t, s, listen(t, "unix"))
+		c := dial(t, "unix", addr)
+		c.roundTrip(1, "over a Unix socket")
+		c.roundTrip(2, "again")
+	})
 }
 
 func TestListenAndServe(t *testing.T) {
-	s := &Server{Framing: orders.Framing(), Handler: HandlerFunc(answer)}
-	errc := make(chan error, 1)
-	path := t.TempDir() + "/l.sock"
-	go func() { errc <- s.ListenAndServe("unix", path) }()
-	var c *client
-	eventually(t, "the listener", func() bool {
-		nc, err := net.Dial("unix", path)
-		if err == nil {
-			c = newClient(t, nc)
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		s := &Server{Engine: e, Framing: orders.Framing(), Handler: HandlerFunc(answer)}
+		errc := make(chan error, 1)
+		path := t.TempDir() + "/l.sock"
+		go func() { errc <- s.ListenAndServe("unix", path) }()
+		var c *client
+		eventually(t, "the listener", func() bool {
+			nc, err := net.Dial("unix", path)
+			if err == nil {
+				c = newClient(t, nc)
+			}
+			return err == nil
+		})
+		c.roundTrip(1, "x")
+		if err := s.Shutdown(t.Context()); err != nil {
+			t.Fatal(err)
 		}
-		return err == nil
+		if err := <-errc; err != ErrServerClosed {
+			t.Errorf("ListenAndServe returned %v", err)
+		}
+		if err := s.ListenAndServe("unix", path); err != ErrServerClosed {
+			t.Errorf("ListenAndServe after Shutdown returned %v", err)
+		}
 	})
-	c.roundTrip(1, "x")
-	if err := s.Shutdown(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-errc; err != ErrServerClosed {
-		t.Errorf("ListenAndServe returned %v", err)
-	}
-	if err := s.ListenAndServe("unix", path); err != ErrServerClosed {
-		t.Errorf("ListenAndServe after Shutdown returned %v", err)
-	}
 }

@@ -220,6 +220,46 @@ func (c *Conn) BufferCap() int {
 	return n
 }
 
+// Idle reports whether c holds nothing but its settings and its stream
+// offset: no buffer, no byte queued either way, no frame being skipped, no
+// error. An idle Conn can be [Conn.Reset] for another connection, or for the
+// same one later, so that a program holding many idle connections keeps one
+// Conn per active connection only. Like Release it must not run
+// concurrently with any reading or writing method.
+func (c *Conn) Idle() bool {
+	return c.inBox == nil && c.outBox == nil && c.discard == 0 && c.resyncer == nil &&
+		c.pending == nil && c.fatal == nil && !c.closed.Load()
+}
+
+// Offset returns the stream offset of the next byte a frame will be split
+// from: the bytes consumed so far, frames and skipped bytes.
+func (c *Conn) Offset() int64 { return c.pos }
+
+// Reset makes c a Conn over rw, with the framing and Config it was made
+// with, as [New] would, except that stream offsets (in errors) count on
+// from offset: pass the [Conn.Offset] of the Conn that served the
+// connection so far. Whatever c held is dropped: call it on an [Conn.Idle]
+// Conn, or after [Conn.Release] on a closed one.
+func (c *Conn) Reset(rw io.ReadWriter, offset int64) {
+	// Keep the slices' arrays that carry no connection's data, so that a
+	// reused Conn does not allocate them again.
+	refs, iovBuf := c.refs[:0], c.iovBuf[:0]
+	*c = Conn{
+		rw:         rw,
+		framing:    c.framing,
+		pool:       c.pool,
+		readSize:   c.readSize,
+		maxInbound: c.maxInbound,
+		highWater:  c.highWater,
+		lowWater:   c.lowWater,
+		poison:     c.poison,
+		pos:        offset,
+		refs:       refs,
+		iovBuf:     iovBuf,
+		writable:   true,
+	}
+}
+
 // Release ends the validity of the last frame read, then gives the inbound
 // buffer back to the pool if it holds no unread bytes, and the outbound
 // buffer if nothing is queued; after [Conn.Close] it gives both back

@@ -198,3 +198,44 @@ func TestPoolSizes(t *testing.T) {
 	}
 	p.Put(new([]byte)) // a zero-capacity buffer is not kept
 }
+
+// TestResetCarriesOffset: an idle Conn reset for the next stretch of a
+// connection reports errors at offsets that count from the connection's
+// start, and serves frames as a new Conn would.
+func TestResetCarriesOffset(t *testing.T) {
+	first := appendFrame(nil, []byte("one"))
+	c := New(readWriter{Reader: &chunkReader{data: first, size: len(first)}, Writer: &stallWriter{limit: -1}}, tf, Config{})
+	if !c.Idle() {
+		t.Error("a new Conn is not Idle")
+	}
+	if _, err := c.ReadFrame(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Idle() {
+		t.Error("Idle while holding the inbound buffer")
+	}
+	c.Release()
+	if !c.Idle() || c.Offset() != int64(len(first)) {
+		t.Fatalf("after Release: Idle %v, Offset %d, want true and %d", c.Idle(), c.Offset(), len(first))
+	}
+
+	bad := append(appendFrame(nil, []byte("two")), 0x00) // then a bad magic
+	w := &stallWriter{limit: -1}
+	c.Reset(readWriter{Reader: &chunkReader{data: bad, size: len(bad)}, Writer: w}, c.Offset())
+	if f, err := c.ReadFrame(); err != nil || string(f.Payload) != "two" {
+		t.Fatalf("after Reset: %q, %v", f.Payload, err)
+	}
+	_, err := c.ReadFrame()
+	if fe := mustFrameError(t, err); fe.Offset != int64(len(first)+len(bad)-1) {
+		t.Errorf("error at offset %d, want %d", fe.Offset, len(first)+len(bad)-1)
+	}
+	if c.Idle() {
+		t.Error("Idle after a fatal error")
+	}
+	if err := c.WriteFrame(frame.Meta{}, []byte("out")); err != nil || c.Flush() != nil {
+		t.Fatal("writing after Reset failed")
+	}
+	if want := appendFrame(nil, []byte("out")); !bytes.Equal(w.got, want) {
+		t.Errorf("wrote %x, want %x", w.got, want)
+	}
+}

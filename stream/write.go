@@ -82,9 +82,18 @@ func (c *Conn) QueueRaw(p []byte) {
 	c.updateWritable()
 }
 
+// A BuffersWriter writes several byte slices in one call, as writev does,
+// and returns the bytes written. [Conn.Flush] uses it when the underlying
+// io.ReadWriter has it: a writer over a raw socket, which [net.Buffers]
+// cannot reach (it knows net's own connections only).
+type BuffersWriter interface {
+	WriteBuffers(v [][]byte) (int, error)
+}
+
 // Flush writes everything queued: in one Write call, or, when payloads are
-// attached, in one [net.Buffers.WriteTo] call, which is one writev on a TCP
-// connection (other writers get one Write per segment).
+// attached, in one [BuffersWriter.WriteBuffers] call if the underlying
+// writer has it, else one [net.Buffers.WriteTo] call, which is one writev
+// on a TCP connection (other writers get one Write per segment).
 //
 // If the write fails (a write deadline, say), the bytes not written stay
 // queued, and a later Flush writes them and only them: no byte is sent twice
@@ -102,12 +111,15 @@ func (c *Conn) Flush() error {
 		if n < len(p) && err == nil {
 			err = io.ErrShortWrite
 		}
+	} else if bw, ok := c.rw.(BuffersWriter); ok {
+		n, err = bw.WriteBuffers(c.segments())
+		clear(c.iovBuf) // drop the references to payloads
 	} else {
 		c.iov = c.segments()
 		var n64 int64
 		n64, err = c.iov.WriteTo(c.rw)
 		n = int(n64)
-		clear(c.iovBuf) // drop the references to payloads
+		clear(c.iovBuf)
 		c.iov = nil
 	}
 	c.advance(n)

@@ -338,3 +338,45 @@ func TestWaterMarkDefaults(t *testing.T) {
 		}
 	}
 }
+
+// buffersWriter is a writer with WriteBuffers: it records the calls.
+type buffersWriter struct {
+	stallWriter
+	vectored int
+}
+
+func (w *buffersWriter) WriteBuffers(v [][]byte) (int, error) {
+	w.vectored++
+	n := 0
+	for _, b := range v {
+		w.got = append(w.got, b...)
+		n += len(b)
+	}
+	return n, nil
+}
+
+// TestFlushUsesBuffersWriter: with payloads attached, Flush hands every
+// segment to WriteBuffers in one call.
+func TestFlushUsesBuffersWriter(t *testing.T) {
+	w := &buffersWriter{stallWriter: stallWriter{limit: -1}}
+	c := New(struct {
+		io.Reader
+		*buffersWriter
+	}{bytes.NewReader(nil), w}, tf, Config{})
+	big := bytes.Repeat([]byte("p"), 1000)
+	buf, m := c.Begin(frame.Meta{})
+	if err := c.FinishRef(append(buf, "head"...), m, big); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteFrame(frame.Meta{}, []byte("after")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	want := appendFrame(nil, append([]byte("head"), big...))
+	want = appendFrame(want, []byte("after"))
+	if w.vectored != 1 || w.writes != 0 || !bytes.Equal(w.got, want) {
+		t.Errorf("%d WriteBuffers and %d Write calls, wire %q; want one WriteBuffers and the frames", w.vectored, w.writes, w.got)
+	}
+}

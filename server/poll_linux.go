@@ -1,0 +1,788 @@
+package server
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/wirekit/wirekit/stream"
+)
+
+// pollEngine runs connections on event loops over epoll: one goroutine per
+// loop, each with its own epoll set, serving every connection assigned to
+// it. A connection is a non-blocking socket in one loop's set; between
+// batches it has no goroutine and, once drained, no buffer.
+//
+// A loop's wake-up handles every ready connection: it reads once from
+// each, serves every complete frame of the read inline (handler included),
+// and writes the answers with one write (writev when payloads are attached
+// by reference). A write the socket cuts short resumes on EPOLLOUT; while
+// more than the high-water mark is queued the connection is not read.
+// Other goroutines (Reply.Done, Shutdown, Close, the acceptor) reach a
+// loop through its inbox, a lock-free stack of connections with what to do
+// for each, and an eventfd that wakes it. Timeouts are a per-loop deadline
+// heap, checked at each wake-up; epoll_wait sleeps until the first.
+//
+// A handler that blocks would stall the whole loop. One that says so
+// (BlockingHandler), or that runs past Server.HandlerBudget (a watchdog
+// checks), keeps its goroutine: the loop is handed to a fresh goroutine,
+// and the old one serves that connection apart until it has answered what
+// it has read, then gives it back. Answers keep their order: they all go
+// through the connection's one outbound queue.
+type pollEngine struct {
+	srv     *Server
+	loops   []*loop
+	blocker BlockingHandler // the Handler, if it says which frames block
+	rr      atomic.Uint32   // round robin
+	budget  time.Duration   // 0: no watchdog
+	writes  *atomic.Int64   // Server.writes
+
+	stopOnce sync.Once
+	live     atomic.Int32  // loops running
+	gone     chan struct{} // closed when the last loop has exited
+}
+
+// maxEvents is how many ready sockets one epoll_wait returns at most; the
+// others are reported by the next.
+const maxEvents = 256
+
+// maxSpare bounds the stream.Conns a loop keeps for its connections that
+// go from idle to busy.
+const maxSpare = 64
+
+// newPollEngine starts the loops of s, and the watchdog.
+func newPollEngine(s *Server) (*pollEngine, error) {
+	n := s.Loops
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	e := &pollEngine{srv: s, gone: make(chan struct{}), writes: s.writes}
+	e.blocker, _ = s.Handler.(BlockingHandler)
+	switch {
+	case s.HandlerBudget == 0:
+		e.budget = DefaultHandlerBudget
+	case s.HandlerBudget > 0:
+		e.budget = s.HandlerBudget
+	}
+	for i := range n {
+		l, err := newLoop(e, i)
+		if err != nil {
+			for _, l := range e.loops {
+				l.closeFDs()
+			}
+			return nil, err
+		}
+		e.loops = append(e.loops, l)
+	}
+	e.live.Store(int32(n))
+	for _, l := range e.loops {
+		go l.run()
+	}
+	if e.budget > 0 {
+		go e.watch()
+	}
+	return e, nil
+}
+
+// stop makes the loops exit once their connections are gone: no more will
+// come.
+func (e *pollEngine) stop() {
+	e.stopOnce.Do(func() {
+		for _, l := range e.loops {
+			l.quit.Store(true)
+			l.wake()
+		}
+	})
+}
+
+// pick returns the loop for a new connection, by the Balance policy.
+func (e *pollEngine) pick() *loop {
+	if len(e.loops) == 1 {
+		return e.loops[0]
+	}
+	if e.srv.Balance == LeastConns {
+		best := e.loops[0]
+		for _, l := range e.loops[1:] {
+			if l.count.Load() < best.count.Load() {
+				best = l
+			}
+		}
+		return best
+	}
+	return e.loops[int(e.rr.Add(1)-1)%len(e.loops)]
+}
+
+// The engine interface: what the server and conn ask of the engine.
+
+func (e *pollEngine) attach(c *conn) {
+	p := c.nc.(*pollConn)
+	p.c, c.p = c, p
+}
+
+func (e *pollEngine) serve(c *conn)       { c.p.post(todoOpen) }
+func (e *pollEngine) reject(c *conn)      { c.p.post(todoOpen | todoReject) }
+func (e *pollEngine) startAsync(*conn)    {}
+func (e *pollEngine) wakeup(c *conn)      { c.p.post(todoWake) }
+func (e *pollEngine) stopReading(c *conn) { c.p.post(todoStop) }
+func (e *pollEngine) kill(c *conn)        { c.p.Close() }
+
+// watch is the watchdog: every budget it looks at each loop, and a loop
+// that has been serving the same batch of frames since its last look is
+// handed to a fresh goroutine (see loop.handOff).
+func (e *pollEngine) watch() {
+	t := time.NewTicker(e.budget)
+	defer t.Stop()
+	var lastWarn time.Time
+	for {
+		select {
+		case <-e.gone:
+			return
+		case <-t.C:
+		}
+		for _, l := range e.loops {
+			w := l.word.Load()
+			if w&busy == 0 || w != l.seen {
+				l.seen = w
+				continue
+			}
+			if l.word.CompareAndSwap(w, handedOff) {
+				// The loop's goroutine is in a handler; l.cur, written
+				// before it stored w, is the connection it serves.
+				p := l.cur
+				if now := time.Now(); now.Sub(lastWarn) >= warnEvery {
+					lastWarn = now
+					p.c.log.LogAttrs(p.c.base, slog.LevelWarn, "server: a handler ran past HandlerBudget (blocked, or starved of CPU); its connection is served apart from its event loop",
+						slog.Any("remote", p.c.nc.RemoteAddr()), slog.Duration("budget", e.budget))
+				}
+				l.handed = p
+				go l.run()
+			}
+		}
+	}
+}
+
+// A loop is one event loop: an epoll set, the goroutine that waits on it,
+// and the connections in it.
+type loop struct {
+	e    *pollEngine
+	id   int
+	epfd int
+	evfd int // eventfd: other goroutines wake the loop through it
+
+	// Posting, from any goroutine.
+	inbox   atomic.Pointer[pollConn] // connections posted, a stack
+	posting atomic.Int32             // pushes in progress: closing waits for them
+	closed  atomic.Bool              // the loop is gone: pushes are dropped
+	quit    atomic.Bool              // exit once count is 0
+	count   atomic.Int32             // connections assigned to the loop and not closed
+
+	// word is serial<<1|busy while the loop serves the frames of a batch,
+	// serial<<1 between batches, and handedOff once the watchdog or the
+	// loop itself has handed the loop to a fresh goroutine.
+	word   atomic.Uint64
+	serial uint64
+	cur    *pollConn // the connection of the current batch
+	seen   uint64    // the watchdog's: word at its last look
+	handed *pollConn // the connection served apart, for the next goroutine
+
+	// The loop's own state, resumable by the next goroutine after a hand-off.
+	events    []unix.EpollEvent
+	next, nev int       // events[next:nev] are not handled yet
+	todo      *pollConn // taken from the inbox, not handled yet
+	conns     []*pollConn
+	free      []int32 // free slots in conns
+	timers    deadlines
+	now       int64          // monotime at this wake-up; 0: not read yet
+	req       *Request       // the Request of every frame served here
+	spare     []*stream.Conn // streams of connections gone idle, for reuse
+	discard   []byte         // lingering closes read into it
+}
+
+const (
+	busy      = 1
+	handedOff = 0 // serial starts at 1: no other word is 0
+)
+
+// warnEvery spaces out the watchdog's warnings: a loop starved of CPU
+// looks like one stuck in a handler, and an overloaded server should not
+// flood its log.
+const warnEvery = time.Second
+
+// evSlot is the epoll data of the loop's eventfd; connections have their
+// slot there.
+const evSlot = -1
+
+// one is an eventfd increment: a uint64 1 in the host's byte order.
+var one = func() (b [8]byte) {
+	binary.NativeEndian.PutUint64(b[:], 1)
+	return
+}()
+
+func newLoop(e *pollEngine, id int) (*loop, error) {
+	l := &loop{e: e, id: id, serial: 1, events: make([]unix.EpollEvent, maxEvents), req: new(Request), epfd: -1, evfd: -1}
+	l.word.Store(l.serial << 1)
+	var err error
+	if l.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	if l.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		l.closeFDs()
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: evSlot}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, l.evfd, &ev); err != nil {
+		l.closeFDs()
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return l, nil
+}
+
+func (l *loop) closeFDs() {
+	if l.evfd >= 0 {
+		unix.Close(l.evfd)
+	}
+	if l.epfd >= 0 {
+		unix.Close(l.epfd)
+	}
+}
+
+// push puts p in the inbox, from any goroutine, and wakes the loop if the
+// inbox was empty (a loop that found it non-empty has been woken already,
+// and takes the whole stack at once).
+func (l *loop) push(p *pollConn) {
+	l.posting.Add(1)
+	defer l.posting.Add(-1)
+	if l.closed.Load() {
+		return
+	}
+	for {
+		old := l.inbox.Load()
+		p.next = old
+		if l.inbox.CompareAndSwap(old, p) {
+			if old == nil {
+				l.signal()
+			}
+			return
+		}
+	}
+}
+
+// wake wakes the loop without posting a connection: to quit, say.
+func (l *loop) wake() {
+	l.posting.Add(1)
+	defer l.posting.Add(-1)
+	if !l.closed.Load() {
+		l.signal()
+	}
+}
+
+func (l *loop) signal() {
+	for {
+		if _, err := unix.Write(l.evfd, one[:]); err != unix.EINTR {
+			return // EAGAIN: the counter is full, the loop is woken anyway
+		}
+	}
+}
+
+// drop forgets a connection assigned to the loop that never reached it.
+func (l *loop) drop() {
+	if l.count.Add(-1) == 0 && l.quit.Load() {
+		l.wake()
+	}
+}
+
+// run is the loop's goroutine: it waits for events and handles them until
+// the engine stops and the loop's connections are gone, or until it loses
+// the loop to a fresh goroutine while in a handler (see handOff).
+func (l *loop) run() {
+	if p := l.handed; p != nil {
+		// This goroutine takes over from one that is serving p apart; the
+		// Request it serves p with is its own now.
+		l.handed = nil
+		l.req = new(Request)
+		p.apart = true
+		l.setEvents(p, 0)
+	}
+	l.word.Store(l.serial << 1)
+	for {
+		for l.next < l.nev {
+			ev := &l.events[l.next]
+			l.next++
+			if !l.event(ev) {
+				return
+			}
+		}
+		for l.todo != nil {
+			p := l.todo
+			l.todo, p.next = p.next, nil
+			if !l.task(p, p.todo.Swap(0)) {
+				return
+			}
+		}
+		l.now = 0
+		l.expire()
+		if l.quit.Load() && l.count.Load() == 0 {
+			l.exit()
+			return
+		}
+		n, err := unix.EpollWait(l.epfd, l.events, l.timeout())
+		if err != nil {
+			n = 0 // EINTR
+		}
+		l.next, l.nev, l.now = 0, n, 0
+	}
+}
+
+// exit closes the loop's descriptors once no push can reach them.
+func (l *loop) exit() {
+	l.closed.Store(true)
+	for l.posting.Load() != 0 {
+		runtime.Gosched()
+	}
+	l.closeFDs()
+	if l.e.live.Add(-1) == 0 {
+		close(l.e.gone)
+	}
+}
+
+// clock returns the time of this wake-up, read once.
+func (l *loop) clock() int64 {
+	if l.now == 0 {
+		l.now = monotime()
+	}
+	return l.now
+}
+
+// timeout returns epoll_wait's timeout in milliseconds: until the first
+// deadline, rounded up, or -1 for none.
+func (l *loop) timeout() int {
+	p := l.timers.top()
+	if p == nil {
+		return -1
+	}
+	d := p.due - l.clock()
+	if d <= 0 {
+		return 0
+	}
+	return int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
+}
+
+// takeInbox moves the posted connections to todo, oldest first.
+func (l *loop) takeInbox() {
+	var buf [8]byte
+	unix.Read(l.evfd, buf[:]) // reset the counter before taking the stack
+	var list *pollConn
+	for p := l.inbox.Swap(nil); p != nil; {
+		next := p.next
+		p.next = list
+		list, p = p, next
+	}
+	if l.todo == nil {
+		l.todo = list
+		return
+	}
+	tail := l.todo
+	for tail.next != nil {
+		tail = tail.next
+	}
+	tail.next = list
+}
+
+// event handles one epoll event. It returns false if this goroutine lost
+// the loop meanwhile.
+//
+// Slots are given out only while the inbox is handled, after the events of
+// a wait: an event always names the connection it was reported for.
+func (l *loop) event(ev *unix.EpollEvent) bool {
+	if ev.Fd == evSlot {
+		l.takeInbox()
+		return true
+	}
+	p := l.conns[ev.Fd]
+	if p == nil || p.apart {
+		return true
+	}
+	if p.phase == phaseLinger {
+		l.dropInput(p)
+		return true
+	}
+	e := ev.Events
+	if e&(unix.EPOLLERR|unix.EPOLLHUP) != 0 && p.events&(unix.EPOLLIN|unix.EPOLLOUT) == 0 {
+		// The peer is gone while the connection neither reads nor writes
+		// (it waits for replies): nothing can reach the peer any more.
+		l.close(p)
+		return true
+	}
+	serve := false
+	if e&unix.EPOLLOUT != 0 || (e&unix.EPOLLERR != 0 && p.events&unix.EPOLLOUT != 0) {
+		if serve = l.tidy(p); p.phase == phaseClosed {
+			return true
+		}
+	}
+	if e&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR) != 0 && p.events&unix.EPOLLIN != 0 {
+		return l.step(p, true, true)
+	}
+	if serve {
+		return l.step(p, true, false)
+	}
+	return true
+}
+
+// task does what was posted for p. It returns false if this goroutine lost
+// the loop meanwhile.
+func (l *loop) task(p *pollConn, bits uint32) bool {
+	if p.phase == phaseClosed {
+		return true
+	}
+	if p.slot < 0 && bits&todoOpen == 0 {
+		// Killed or stopped before the acceptor handed it over: wait for
+		// that, so that its StateNew comes first.
+		p.deferred |= bits
+		return true
+	}
+	back := false
+	if p.apart {
+		if bits&todoBack == 0 {
+			p.deferred |= bits
+			return true
+		}
+		bits |= p.deferred
+		p.deferred, p.apart, back = 0, false, true
+		if d := p.nextDue(); d != 0 {
+			l.timers.arm(p, d)
+		}
+		if !l.apply(p, p.outcome) {
+			return true
+		}
+	}
+	if bits&todoOpen != 0 {
+		bits |= p.deferred
+		p.deferred = 0
+		if !l.open(p, bits&todoReject != 0) {
+			return true
+		}
+	}
+	if bits&todoKill != 0 {
+		l.close(p)
+		return true
+	}
+	if bits&todoStop != 0 {
+		p.stopping = true
+	}
+	return l.step(p, back, false)
+}
+
+// open registers a new connection in the loop's epoll set; a rejected one
+// is served to OnReject and closed. It returns false if p is closed.
+func (l *loop) open(p *pollConn, rejected bool) bool {
+	if n := len(l.free); n > 0 {
+		p.slot = l.free[n-1]
+		l.free = l.free[:n-1]
+	} else {
+		p.slot = int32(len(l.conns))
+		l.conns = append(l.conns, nil)
+	}
+	l.conns[p.slot] = p
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: p.slot}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, p.fd, &ev); err != nil {
+		p.c.log.LogAttrs(p.c.base, slog.LevelWarn, "server: epoll_ctl failed", slog.Any("remote", p.c.nc.RemoteAddr()), slog.Any("err", err))
+		l.close(p)
+		return false
+	}
+	p.events = unix.EPOLLIN
+	c := p.c
+	if rejected {
+		l.activate(p)
+		c.beginBatch()
+		c.callRejectHook()
+		if c.ended {
+			l.close(p)
+			return false
+		}
+		l.beginClosing(p)
+		return true
+	}
+	c.log.LogAttrs(c.base, slog.LevelDebug, "server: connection opened", slog.Any("remote", c.nc.RemoteAddr()))
+	l.armRead(p)
+	return true
+}
+
+// expire handles the deadlines that have passed.
+func (l *loop) expire() {
+	for {
+		p := l.timers.top()
+		if p == nil || p.due > l.clock() {
+			return
+		}
+		switch next := p.nextDue(); {
+		case next == 0 || p.apart:
+			// Disarmed; or served apart, re-armed when it comes back.
+			l.timers.remove(p)
+		case next > l.clock():
+			l.timers.reschedule(next)
+		default:
+			l.timers.remove(p)
+			l.timedOut(p)
+		}
+	}
+}
+
+// nextDue returns p's earliest deadline, or 0.
+func (p *pollConn) nextDue() int64 {
+	switch {
+	case p.readDue == 0:
+		return p.writeDue
+	case p.writeDue == 0:
+		return p.readDue
+	}
+	return min(p.readDue, p.writeDue)
+}
+
+// timedOut handles p's deadline that has passed.
+func (l *loop) timedOut(p *pollConn) {
+	c := p.c
+	now := l.clock()
+	if p.writeDue != 0 && p.writeDue <= now {
+		// As the goroutine engine's write past its deadline.
+		c.log.LogAttrs(c.base, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", os.ErrDeadlineExceeded))
+		l.close(p)
+		return
+	}
+	p.readDue = 0
+	switch p.phase {
+	case phaseLinger:
+		l.close(p)
+	case phaseOpen:
+		if !c.srv.shuttingDown() {
+			c.logTimeout(p.frameAt >= 0)
+		}
+		l.beginClosing(p)
+		l.tidy(p)
+	}
+}
+
+// The acceptor.
+
+// pollListener is a TCP or Unix listener served by the poll engine. It
+// accepts on a duplicate of the listener's socket, through the runtime's
+// poller (a listener's own RawConn cannot wait for readability): the
+// accepted sockets themselves are never the runtime's.
+type pollListener struct {
+	net.Listener
+	e    *pollEngine
+	f    *os.File // the duplicate
+	rc   syscall.RawConn
+	pin  *loop    // the loop of every connection, or nil: the policy picks
+	addr net.Addr // the local address of every connection, or nil: ask each
+	tcp  bool
+	unix bool
+}
+
+// Close closes the duplicate too: that ends serve's wait.
+func (pl *pollListener) Close() error {
+	pl.f.Close()
+	return pl.Listener.Close()
+}
+
+// acceptorFor returns the poll engine's acceptor for ln, or nil if the
+// goroutine engine serves it (and logs why, once, unless the goroutine
+// engine was asked for).
+func (s *Server) acceptorFor(ln net.Listener, pin int) acceptor {
+	if s.Engine == EngineGoroutine {
+		return nil
+	}
+	pl := &pollListener{Listener: ln}
+	switch ln := ln.(type) {
+	case *net.TCPListener:
+		pl.tcp = true
+		if a, ok := ln.Addr().(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
+			pl.addr = a
+		}
+	case *net.UnixListener:
+		pl.unix, pl.addr = true, ln.Addr()
+	default:
+		s.fallBack(fmt.Sprintf("the listener is a %T, not a TCP or Unix listener from package net", ln))
+		return nil
+	}
+	f, err := ln.(interface{ File() (*os.File, error) }).File()
+	if err == nil {
+		pl.rc, err = f.SyscallConn()
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		s.fallBack("cannot accept on the listener's socket: " + err.Error())
+		return nil
+	}
+	pl.f = f
+	e, err := s.pollEngine()
+	if err != nil {
+		f.Close()
+		if !errors.Is(err, ErrServerClosed) {
+			s.fallBack(err.Error())
+		}
+		return nil
+	}
+	pl.e = e
+	if pin >= 0 {
+		pl.pin = e.loops[pin%len(e.loops)]
+	}
+	return pl
+}
+
+// pollEngine returns the server's poll engine, started at the first call.
+func (s *Server) pollEngine() (*pollEngine, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shuttingDown() {
+		return nil, ErrServerClosed
+	}
+	if s.poll == nil {
+		e, err := newPollEngine(s)
+		if err != nil {
+			return nil, err
+		}
+		s.poll = e
+	}
+	return s.poll, nil
+}
+
+// stopPollLocked stops the poll engine, if any. The caller holds s.mu.
+func (s *Server) stopPollLocked() {
+	if s.poll != nil {
+		s.poll.stop()
+	}
+}
+
+// serve accepts until the listener closes.
+//
+// The sockets are accepted inside RawConn.Read's callback but handed to
+// the server outside it: closing the listener (Server.Close, with the
+// server's lock held) waits for the callback to return, and handing a
+// socket over takes that lock.
+func (pl *pollListener) serve(base context.Context) error {
+	s := pl.e.srv
+	var delay time.Duration
+	batch := make([]accepted, 0, 64)
+	for {
+		var aerr error
+		batch = batch[:0]
+		err := pl.rc.Read(func(fd uintptr) bool {
+			for len(batch) < cap(batch) {
+				nfd, sa, err := unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+				switch err {
+				case nil:
+					batch = append(batch, accepted{nfd, sa})
+				case unix.EAGAIN:
+					return len(batch) > 0 // else wait for the next connection
+				case unix.EINTR, unix.ECONNABORTED:
+				default:
+					aerr = os.NewSyscallError("accept4", err)
+					return true
+				}
+			}
+			return true
+		})
+		for _, a := range batch {
+			pl.accept(a.fd, a.sa, base)
+		}
+		clear(batch)
+		if s.shuttingDown() {
+			return ErrServerClosed
+		}
+		if err != nil {
+			return err
+		}
+		if aerr == nil {
+			delay = 0
+			continue
+		}
+		if !errors.Is(aerr, unix.EMFILE) && !errors.Is(aerr, unix.ENFILE) && !errors.Is(aerr, unix.ENOBUFS) && !errors.Is(aerr, unix.ENOMEM) {
+			return aerr
+		}
+		// Out of file descriptors, say: wait for connections to close.
+		delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+		s.logger().Warn("server: accept failed; retrying", "err", aerr, "delay", delay)
+		time.Sleep(delay)
+	}
+}
+
+// accepted is a socket accepted and not yet handed to the server.
+type accepted struct {
+	fd int
+	sa unix.Sockaddr
+}
+
+// accept sets up an accepted socket as Go's net package does (no Nagle
+// delay, keep-alive probes) and hands it to the server.
+func (pl *pollListener) accept(fd int, sa unix.Sockaddr, base context.Context) {
+	if pl.tcp {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, 15)
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, 15)
+	}
+	p := &pollConn{fd: fd, ln: pl, slot: -1, hidx: -1, frameAt: -1}
+	p.setPeer(sa)
+	p.l = pl.pin
+	if p.l == nil {
+		p.l = pl.e.pick()
+	}
+	p.l.count.Add(1)
+	pl.e.srv.accept(pl.e, p, base)
+}
+
+// reusePortListeners opens one SO_REUSEPORT listener per loop on a TCP
+// address, for ListenAndServe; nil if the poll engine would not serve them.
+func (s *Server) reusePortListeners(network, addr string) ([]net.Listener, error) {
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	default:
+		return nil, nil
+	}
+	if s.Engine == EngineGoroutine {
+		return nil, nil
+	}
+	n := s.Loops
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	var lns []net.Listener
+	for range n {
+		ln, err := lc.Listen(context.Background(), network, addr)
+		if err != nil {
+			for _, ln := range lns {
+				ln.Close()
+			}
+			return nil, err
+		}
+		if len(lns) == 0 {
+			// Port 0: the others take the port the first one got.
+			addr = ln.Addr().String()
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
