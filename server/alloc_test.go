@@ -71,3 +71,37 @@ func TestServeZeroAllocs(t *testing.T) {
 		c.wmu.Unlock()
 	}
 }
+
+// TestServeZeroAllocsOverSockets: a client pipelines batches of orders to a
+// server over TCP and reads the answers. AllocsPerRun counts the whole
+// process, so this is the server's real path on either engine (reading,
+// waiting, waking, serving, writing; the client allocates nothing): no
+// allocation per batch in the steady state, with and without Metrics.
+func TestServeZeroAllocsOverSockets(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const depth = 16
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		for _, m := range []Metrics{nil, new(counts)} {
+			c := dial(t, "tcp", serveTCP(t, &Server{Engine: e, Metrics: m}))
+			batch := orderBatch(depth)
+			round := func() {
+				if _, err := c.nc.Write(batch); err != nil {
+					t.Fatal(err)
+				}
+				for range depth {
+					if f, err := c.sc.ReadFrame(); err != nil || f.Type != orders.TypeOrderAck {
+						t.Fatalf("answer %+v %v", f.Meta, err)
+					}
+				}
+			}
+			for range 100 {
+				round()
+			}
+			if n := testing.AllocsPerRun(1000, round); n != 0 {
+				t.Errorf("Metrics %T: %v allocations per batch of %d requests, want 0", m, n, depth)
+			}
+		}
+	})
+}

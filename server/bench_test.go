@@ -23,36 +23,43 @@ const (
 )
 
 // BenchmarkServerOrders serves the reference protocol to the same client
-// load with wirekit's server and with a hand-written net + bufio server (one
-// goroutine per connection, 64 KiB buffers, a flush whenever the read buffer
-// is drained). One op is one request answered; writes/req counts the
-// servers' write calls; cpu-ns/req is the CPU time of the whole process,
-// client included, per request. The client allocates nothing per request, so
-// allocs/op is the server's.
+// load with wirekit's server, on each engine, and with a hand-written net +
+// bufio server (one goroutine per connection, 64 KiB buffers, a flush
+// whenever the read buffer is drained). One op is one request answered;
+// writes/req counts the servers' write calls; cpu-ns/req is the CPU time of
+// the whole process, client included, per request. The client allocates
+// nothing per request, so allocs/op is the server's.
 //
 //	go test ./server -run '^$' -bench Orders -count 6 -benchmem
 func BenchmarkServerOrders(b *testing.B) {
-	b.Run("server=wirekit", func(b *testing.B) {
-		benchOrders(b, func(ln net.Listener) func() {
-			s := &Server{Framing: orders.Framing(), Handler: HandlerFunc(answer)}
-			done := make(chan struct{})
-			go func() { s.Serve(ln); close(done) }()
-			return func() { s.Close(); <-done }
+	for _, e := range []Engine{EngineGoroutine, EnginePoll} {
+		b.Run("server=wirekit-"+e.String(), func(b *testing.B) {
+			if e == EnginePoll && !pollEngineRuns() {
+				b.Skip("the poll engine runs on Linux")
+			}
+			s := &Server{Engine: e, Framing: orders.Framing(), Handler: HandlerFunc(answer)}
+			ln, writes := countWrites(b, s)
+			benchOrders(b, ln, writes, func() func() {
+				done := make(chan struct{})
+				go func() { s.Serve(ln); close(done) }()
+				return func() { s.Close(); <-done }
+			})
 		})
-	})
+	}
 	b.Run("server=bufio", func(b *testing.B) {
-		benchOrders(b, func(ln net.Listener) func() {
+		cl := &countingListener{Listener: listen(b, "tcp")}
+		benchOrders(b, cl, cl.writes.Load, func() func() {
 			var wg sync.WaitGroup
 			wg.Go(func() {
 				for {
-					nc, err := ln.Accept()
+					nc, err := cl.Accept()
 					if err != nil {
 						return
 					}
 					wg.Go(func() { serveBufio(nc) })
 				}
 			})
-			return func() { ln.Close(); wg.Wait() }
+			return func() { cl.Close(); wg.Wait() }
 		})
 	})
 }
@@ -91,11 +98,11 @@ func serveBufio(nc net.Conn) {
 	}
 }
 
-// benchOrders drives the load against the server that serve starts on a
-// listener; serve returns the function that stops it.
-func benchOrders(b *testing.B, serve func(net.Listener) func()) {
-	ln := &countingListener{Listener: listen(b, "tcp")}
-	stop := serve(ln)
+// benchOrders drives the load against the server that serve starts on ln,
+// whose write calls writes counts; serve returns the function that stops
+// it.
+func benchOrders(b *testing.B, ln net.Listener, writes func() int64, serve func() func()) {
+	stop := serve()
 	batch := orderBatch(benchDepth)
 	clients := make([]*stream.Conn, benchConns)
 	for i := range clients {
@@ -138,7 +145,7 @@ func benchOrders(b *testing.B, serve func(net.Listener) func()) {
 	if err := failed.Load(); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(ln.writes.Load())/float64(b.N), "writes/req")
+	b.ReportMetric(float64(writes())/float64(b.N), "writes/req")
 	for _, c := range clients {
 		c.Close()
 	}

@@ -18,12 +18,18 @@ import (
 	"github.com/wirekit/wirekit/trace"
 )
 
-// lingerTimeout bounds a lingering close: how long a connection that has
-// sent its last bytes and its FIN reads and discards what the peer still
-// sends, waiting for the peer's FIN, before it closes. Closing with unread
-// input would make the kernel send an RST, and an RST can destroy responses
-// that sit unread in the peer's receive buffer.
-const lingerTimeout = 500 * time.Millisecond
+// A lingering close is how a connection that has sent its last bytes and
+// its FIN waits for the peer's FIN, reading and dropping what the peer still
+// sends: closing with unread input would make the kernel send an RST, and an
+// RST can destroy answers that sit unread in the peer's receive buffer. A
+// pipelining peer goes on sending until it has read the last answer, so the
+// wait goes on while input keeps coming: it ends after lingerTimeout of
+// silence, or lingerMax in all (nginx's lingering_timeout and
+// lingering_time).
+const (
+	lingerTimeout = 500 * time.Millisecond
+	lingerMax     = 10 * time.Second
+)
 
 // DefaultMaxInFlight is the [Server.MaxInFlight] a zero value means.
 const DefaultMaxInFlight = 1024

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -73,6 +74,14 @@ type goroutineConn struct {
 	// rehomeAt is the read deadline armed for rehoming (see wait) when no
 	// timeout is set; zero if none is.
 	rehomeAt time.Time
+
+	// lingerMu orders Shutdown's stopReading and a lingering close: a
+	// connection can see the shutdown and begin its lingering close before
+	// stopReading reaches it, and the deadline in the past that
+	// stopReading sets must not cut the linger short (closing with unread
+	// input sends an RST, which can destroy the last answers).
+	lingerMu  sync.Mutex
+	lingering bool
 }
 
 // goroutineReplies is the goroutine engine's state of a connection's
@@ -257,11 +266,26 @@ func (e goroutineEngine) drain(c *conn) bool {
 
 // lingeringClose closes a connection whose last bytes were just written:
 // FIN first, then the peer's input is read and dropped until the peer closes
-// too or lingerTimeout passes, and only then the socket is closed.
+// too or is silent for lingerTimeout (lingerMax at most), and only then the
+// socket is closed.
 func lingeringClose(c *conn) {
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
-		c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
-		io.Copy(io.Discard, c.nc)
+		g := c.g
+		end := time.Now().Add(lingerMax)
+		var buf [4 << 10]byte
+		for {
+			g.lingerMu.Lock()
+			g.lingering = true
+			due := time.Now().Add(lingerTimeout)
+			if due.After(end) {
+				due = end
+			}
+			c.nc.SetReadDeadline(due)
+			g.lingerMu.Unlock()
+			if _, err := c.nc.Read(buf[:]); err != nil {
+				break
+			}
+		}
 	}
 	c.sc.Close()
 }
@@ -506,7 +530,14 @@ func (goroutineEngine) waitReplies(c *conn) bool {
 	}
 }
 
-func (goroutineEngine) stopReading(c *conn) { c.nc.SetReadDeadline(aLongTimeAgo) }
+func (goroutineEngine) stopReading(c *conn) {
+	g := c.g
+	g.lingerMu.Lock()
+	defer g.lingerMu.Unlock()
+	if !g.lingering {
+		c.nc.SetReadDeadline(aLongTimeAgo)
+	}
+}
 
 func (goroutineEngine) kill(c *conn) { c.sc.Close() }
 

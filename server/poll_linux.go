@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -196,6 +197,13 @@ type loop struct {
 	seen   uint64    // the watchdog's: word at its last look
 	handed *pollConn // the connection served apart, for the next goroutine
 
+	// The epoll set as a file of the runtime's poller: the loop's goroutine
+	// parks there while nothing is ready (see wait).
+	ep       *os.File
+	rc       syscall.RawConn
+	poll     func(uintptr) bool // l.pollReady, bound once: a closure per wait would allocate
+	deadline int64              // the read deadline set on ep, in monotime; 0: none
+
 	// The loop's own state, resumable by the next goroutine after a hand-off.
 	events    []unix.EpollEvent
 	next, nev int       // events[next:nev] are not handled yet
@@ -245,6 +253,18 @@ func newLoop(e *pollEngine, id int) (*loop, error) {
 		l.closeFDs()
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
+	// A non-blocking descriptor given to os.NewFile joins the runtime's
+	// poller.
+	if err := unix.SetNonblock(l.epfd, true); err != nil {
+		l.closeFDs()
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	l.ep = os.NewFile(uintptr(l.epfd), "epoll")
+	l.poll = l.pollReady
+	if l.rc, err = l.ep.SyscallConn(); err != nil {
+		l.closeFDs()
+		return nil, err
+	}
 	return l, nil
 }
 
@@ -252,7 +272,10 @@ func (l *loop) closeFDs() {
 	if l.evfd >= 0 {
 		unix.Close(l.evfd)
 	}
-	if l.epfd >= 0 {
+	switch {
+	case l.ep != nil:
+		l.ep.Close()
+	case l.epfd >= 0:
 		unix.Close(l.epfd)
 	}
 }
@@ -336,11 +359,50 @@ func (l *loop) run() {
 			l.exit()
 			return
 		}
-		n, err := unix.EpollWait(l.epfd, l.events, l.timeout())
-		if err != nil {
-			n = 0 // EINTR
+		l.wait()
+	}
+}
+
+// wait fills events with the sockets that are ready: at once if any is,
+// else once the goroutine, parked in the runtime's poller, is woken because
+// the epoll set has become readable or the first deadline has passed.
+//
+// Parking there, rather than blocking the thread in epoll_wait as C event
+// loops do, keeps the loop a goroutine like others: a thread blocked in a
+// system call holds its processor until the runtime's monitor takes it
+// back (20 us to 10 ms later), and with one processor (GOMAXPROCS=1, a
+// server pinned to a core) every other goroutine of the process (a
+// goroutine finishing a Reply, the acceptor, timers) would wait that long.
+// The price is one more epoll_wait per wake-up from idle.
+func (l *loop) wait() {
+	want := int64(0)
+	if p := l.timers.top(); p != nil {
+		want = p.due
+	}
+	if want != l.deadline {
+		var t time.Time
+		if want != 0 {
+			t = monoStart.Add(time.Duration(want - 1))
 		}
-		l.next, l.nev, l.now = 0, n, 0
+		l.ep.SetReadDeadline(t)
+		l.deadline = want
+	}
+	l.nev = 0
+	l.rc.Read(l.poll) // an error is the deadline: no event, and the timers run
+	l.next, l.now = 0, 0
+}
+
+// pollReady takes the events ready now into events, without waiting (a raw
+// system call, since it cannot block), and reports whether there are any.
+func (l *loop) pollReady(epfd uintptr) bool {
+	for {
+		n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, epfd, uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
+		if errno != unix.EINTR {
+			if errno == 0 {
+				l.nev = int(n)
+			}
+			return l.nev > 0
+		}
 	}
 }
 
@@ -362,20 +424,6 @@ func (l *loop) clock() int64 {
 		l.now = monotime()
 	}
 	return l.now
-}
-
-// timeout returns epoll_wait's timeout in milliseconds: until the first
-// deadline, rounded up, or -1 for none.
-func (l *loop) timeout() int {
-	p := l.timers.top()
-	if p == nil {
-		return -1
-	}
-	d := p.due - l.clock()
-	if d <= 0 {
-		return 0
-	}
-	return int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
 }
 
 // takeInbox moves the posted connections to todo, oldest first.
@@ -562,6 +610,12 @@ func (l *loop) timedOut(p *pollConn) {
 	p.readDue = 0
 	switch p.phase {
 	case phaseLinger:
+		// The peer still sends: it has not read every answer yet.
+		if due := min(p.lingerSeen+int64(lingerTimeout), p.lingerEnd); due > now {
+			p.readDue = due
+			l.timers.arm(p, due)
+			return
+		}
 		l.close(p)
 	case phaseOpen:
 		if !c.srv.shuttingDown() {

@@ -55,9 +55,12 @@ type pollConn struct {
 	deferred uint32 // todo bits that came while apart
 	due      int64  // the heap's key; at or before the deadlines below
 	readDue  int64  // idle, frame or linger timeout; 0 if none
-	writeDue int64  // write timeout; 0 if none
-	frameAt  int64  // stream offset of the partial frame timed; -1 if none
-	offset   int64  // the stream offset, while idle without a stream
+	// A lingering close ends lingerTimeout after the peer's last input,
+	// and at lingerEnd at the latest.
+	lingerSeen, lingerEnd int64
+	writeDue              int64 // write timeout; 0 if none
+	frameAt               int64 // stream offset of the partial frame timed; -1 if none
+	offset                int64 // the stream offset, while idle without a stream
 
 	// The serving goroutine's.
 	canRead   bool    // the stream may read once more in this pass

@@ -332,9 +332,9 @@ func (l *loop) beginClosing(p *pollConn) {
 }
 
 // linger sends a FIN once p has sent everything, then drops the peer's
-// input until the peer closes too, or lingerTimeout passes: closing with
-// unread input would send an RST, which can destroy answers the peer has
-// not read yet.
+// input until the peer closes too, or is silent for lingerTimeout (lingerMax
+// at most): closing with unread input would send an RST, which can destroy
+// answers the peer has not read yet.
 func (l *loop) linger(p *pollConn) {
 	c := p.c
 	c.ended = true
@@ -347,7 +347,9 @@ func (l *loop) linger(p *pollConn) {
 		c.sc.Release()
 	}
 	p.phase = phaseLinger
-	p.readDue = l.clock() + int64(lingerTimeout)
+	now := l.clock()
+	p.lingerSeen, p.lingerEnd = now, now+int64(lingerMax)
+	p.readDue = now + int64(lingerTimeout)
 	l.timers.arm(p, p.readDue)
 	l.setEvents(p, unix.EPOLLIN)
 }
@@ -367,6 +369,8 @@ func (l *loop) dropInput(p *pollConn) {
 		case err != nil || n == 0:
 			l.close(p)
 			return
+		default:
+			p.lingerSeen = l.clock()
 		}
 	}
 }

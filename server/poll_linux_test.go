@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wirekit/wirekit/examples/orders"
+)
+
+// TestPollIdleConnectionsCostNoGoroutine: on the poll engine, connections
+// that have been served and gone idle hold no goroutine, no stream and no
+// buffer.
+func TestPollIdleConnectionsCostNoGoroutine(t *testing.T) {
+	const n = 300
+	var idle, holding atomic.Int64
+	s := &Server{Engine: EnginePoll, ConnState: func(nc net.Conn, st ConnState) {
+		if st == StateIdle {
+			if nc.(*pollConn).c.sc != nil {
+				holding.Add(1)
+			}
+			idle.Add(1)
+		}
+	}}
+	addr := serveTCP(t, s)
+	dial(t, "tcp", addr).roundTrip(1, "warm up")
+	eventually(t, "the first idle", func() bool { return idle.Load() == 1 })
+	before := runtime.NumGoroutine()
+	for i := range n {
+		dial(t, "tcp", addr).roundTrip(uint64(i), "then idle")
+	}
+	eventually(t, "every connection to go idle", func() bool { return idle.Load() == n+1 })
+	if g := runtime.NumGoroutine() - before; g > 5 {
+		t.Errorf("%d goroutines more for %d idle connections", g, n)
+	}
+	if h := holding.Load(); h != 0 {
+		t.Errorf("%d idle connections hold their stream", h)
+	}
+}
+
+// loopOf returns the id of the loop serving nc.
+func loopOf(nc net.Conn) int { return nc.(*pollConn).l.id }
+
+// TestBalance: round robin gives each loop the next connection in turn;
+// least connections gives a new one to the loop whose connection closed.
+func TestBalance(t *testing.T) {
+	for _, b := range []Balance{RoundRobin, LeastConns} {
+		t.Run(b.String(), func(t *testing.T) {
+			const loops = 3
+			var mu sync.Mutex
+			var order []int
+			var closed atomic.Int64
+			s := &Server{Engine: EnginePoll, Loops: loops, Balance: b, ConnState: func(nc net.Conn, st ConnState) {
+				switch st {
+				case StateNew:
+					mu.Lock()
+					order = append(order, loopOf(nc))
+					mu.Unlock()
+				case StateClosed:
+					closed.Add(1)
+				}
+			}}
+			addr := serveTCP(t, s)
+			var cs []*client
+			for i := range 2 * loops {
+				c := dial(t, "tcp", addr)
+				c.roundTrip(uint64(i), "x")
+				cs = append(cs, c)
+			}
+			mu.Lock()
+			for i, id := range order {
+				if id != i%loops {
+					t.Errorf("connection %d on loop %d, want %d (order %v)", i, id, i%loops, order)
+				}
+			}
+			mu.Unlock()
+			if b != LeastConns {
+				return
+			}
+			cs[4].nc.Close() // on loop 1
+			eventually(t, "the close", func() bool { return closed.Load() == 1 })
+			dial(t, "tcp", addr).roundTrip(1, "y")
+			mu.Lock()
+			defer mu.Unlock()
+			if last := order[len(order)-1]; last != 1 {
+				t.Errorf("new connection on loop %d, want 1, the least loaded", last)
+			}
+		})
+	}
+}
+
+// TestReusePort: ListenAndServe with ReusePort serves on one listener per
+// loop; the kernel spreads the connections over them.
+func TestReusePort(t *testing.T) {
+	free := listen(t, "tcp")
+	addr := free.Addr().String()
+	free.Close()
+	var mu sync.Mutex
+	loops := make(map[int]int)
+	s := &Server{
+		Engine: EnginePoll, Loops: 2, ReusePort: true,
+		Framing: orders.Framing(), Handler: HandlerFunc(answer), Logger: slog.New(slog.DiscardHandler),
+		ConnState: func(nc net.Conn, st ConnState) {
+			if st == StateNew {
+				mu.Lock()
+				loops[loopOf(nc)]++
+				mu.Unlock()
+			}
+		},
+	}
+	t.Cleanup(func() { s.Close() })
+	errc := make(chan error, 1)
+	go func() { errc <- s.ListenAndServe("tcp", addr) }()
+	var nc net.Conn
+	eventually(t, "the listeners", func() bool {
+		var err error
+		nc, err = net.Dial("tcp", addr)
+		return err == nil
+	})
+	newClient(t, nc).roundTrip(1, "x")
+	for i := range 40 {
+		dial(t, "tcp", addr).roundTrip(uint64(i), "spread")
+	}
+	if err := s.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != ErrServerClosed {
+		t.Errorf("ListenAndServe returned %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(loops) != 2 {
+		t.Errorf("connections per loop %v, want both loops used", loops)
+	}
+}
+
+// TestShutdownStopsLoops: once Shutdown returns, the engine's goroutines
+// end (goleak checks the rest at the end of the package's tests).
+func TestShutdownStopsLoops(t *testing.T) {
+	s := &Server{Engine: EnginePoll, Loops: 2}
+	addr := serveTCP(t, s)
+	dial(t, "tcp", addr).roundTrip(1, "x")
+	s.mu.Lock()
+	e := s.poll
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-e.gone:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the loops did not exit")
+	}
+}
