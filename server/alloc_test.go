@@ -47,7 +47,7 @@ func TestServeZeroAllocs(t *testing.T) {
 	for _, m := range []Metrics{nil, new(counts)} {
 		s := &Server{Framing: orders.Framing(), Handler: HandlerFunc(answer), Metrics: m}
 		c := newConn(s, goroutineEngine{}, &loopConn{data: orderBatch(depth)}, context.Background())
-		c.wmu.Lock()
+		c.g.wmu.Lock()
 		batch := func() {
 			c.beginBatch()
 			for range depth {
@@ -68,7 +68,7 @@ func TestServeZeroAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(200, batch); n != 0 {
 			t.Errorf("Metrics %T: %v allocations per batch of %d requests, want 0", m, n, depth)
 		}
-		c.wmu.Unlock()
+		c.g.wmu.Unlock()
 	}
 }
 

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -43,7 +42,6 @@ const dumpLimit = 512
 // (see engine).
 type conn struct {
 	srv *Server
-	eng engine
 	nc  net.Conn
 	// sc is the framed stream. The poll engine takes one from a free list
 	// when input arrives and puts it back when the connection is idle, so
@@ -57,29 +55,28 @@ type conn struct {
 	// most handlers never ask, and a cancellable context costs more than
 	// 100 bytes per connection. over, set when the connection finishes,
 	// makes a context created after that be born cancelled.
-	ctx     atomic.Pointer[connCtx]
-	over    atomic.Bool
-	log     *slog.Logger
-	metrics Metrics
-	timed   bool // Server.Metrics is set: time each handler call
+	ctx   atomic.Pointer[connCtx]
+	over  atomic.Bool
+	timed bool // Server.Metrics is set: time each handler call
 
-	tlsState *tls.ConnectionState
 	req      *Request // the goroutine engine's own; the poll engine's loop's
 	w        Writer
 	state    ConnState // last state reported; the engine's goroutine only
 	rejected bool      // over MaxConns: served by OnReject only
 
-	// wmu guards the write side of sc and the fields below: one goroutine
-	// at a time queues and flushes. The engine holds it while it serves a
-	// batch of frames, so a handler's writes take no lock of their own.
-	wmu        sync.Mutex
+	// The write side of sc and the fields below belong to one goroutine at
+	// a time, which queues and flushes ("owns the write side"): on the
+	// goroutine engine the one holding g.wmu, on the poll engine the one
+	// running the connection's loop, or serving the connection apart from
+	// it. The engine owns it while it serves a batch of frames, so a
+	// handler's writes take no lock of their own.
 	closeAfter bool
 	ended      bool      // the connection is finished: write nothing more
 	debug      bool      // debug logging was enabled when this batch began
 	scratch    *frameBuf // debug logging: each frame is built here first
-	framesIn   int       // counts of the current batch, for Metrics
+	framesIn   int32     // counts of the current batch, for Metrics
+	framesOut  int32
 	bytesIn    int
-	framesOut  int
 	counted    int // bytes still queued in sc that Metrics.FramesOut has seen
 
 	aq      *replies     // deferred replies, from the first Defer on
@@ -98,7 +95,7 @@ type connCtx struct {
 // replies is the state of a connection's deferred replies. A connection
 // that never defers does not carry it.
 type replies struct {
-	// Guarded by conn.wmu.
+	// The write side's (see conn).
 	slots []*Reply // ordered mode: answers not yet queued in sc, in request order
 	held  int      // bytes in slots
 
@@ -113,16 +110,18 @@ type replies struct {
 }
 
 func newConn(s *Server, eng engine, nc net.Conn, ctx context.Context) *conn {
-	c := &conn{srv: s, eng: eng, nc: nc, base: ctx, log: s.logger(), metrics: s.Metrics}
-	if c.metrics == nil {
-		c.metrics = NopMetrics{}
-	} else {
-		c.timed = true
-	}
+	c := &conn{srv: s, nc: nc, base: ctx, timed: s.Metrics != nil}
 	c.w.c = c
 	eng.attach(c)
 	return c
 }
+
+// The server's logger and metrics, read from it rather than kept in every
+// connection: an idle connection of the poll engine is a few hundred bytes,
+// and a copy of each would be a tenth of them.
+
+func (c *conn) logger() *slog.Logger { return c.srv.logger() }
+func (c *conn) metrics() Metrics     { return c.srv.metrics() }
 
 // newStream returns a framed stream over rw with the server's settings.
 func (s *Server) newStream(rw io.ReadWriter) *stream.Conn {
@@ -225,17 +224,32 @@ func (c *conn) finishHeld(buf []byte, m frame.Mark) error {
 	return nil
 }
 
+// logOpened and logClosed log a connection's opening and closing at Debug
+// level. The level is checked first: the peer's address would be computed
+// for nothing, for every connection.
+func (c *conn) logOpened() {
+	if c.logger().Enabled(c.base, slog.LevelDebug) {
+		c.logger().LogAttrs(c.base, slog.LevelDebug, "server: connection opened", slog.Any("remote", c.nc.RemoteAddr()))
+	}
+}
+
+func (c *conn) logClosed() {
+	if c.logger().Enabled(c.base, slog.LevelDebug) {
+		c.logger().LogAttrs(c.base, slog.LevelDebug, "server: connection closed", slog.Any("remote", c.nc.RemoteAddr()))
+	}
+}
+
 func (c *conn) logFrame(msg string, b []byte) {
-	c.log.LogAttrs(c.base, slog.LevelDebug, msg,
+	c.logger().LogAttrs(c.base, slog.LevelDebug, msg,
 		slog.Any("remote", c.nc.RemoteAddr()), slog.Int("len", len(b)), slog.Any("bytes", trace.HexN(b, dumpLimit)))
 }
 
-// beginBatch is called with wmu held before frames are served.
+// beginBatch is called by the write side's owner before frames are served.
 func (c *conn) beginBatch() {
-	c.debug = c.log.Enabled(c.base, slog.LevelDebug)
+	c.debug = c.logger().Enabled(c.base, slog.LevelDebug)
 }
 
-// serve hands one frame to the handler. The caller holds wmu.
+// serve hands one frame to the handler. The caller owns the write side.
 func (c *conn) serve(f *frame.Frame) {
 	c.req.Frame = *f
 	c.req.c = c // the poll engine's Request serves every connection of a loop
@@ -253,7 +267,7 @@ func (c *conn) serve(f *frame.Frame) {
 	}
 	start := time.Now()
 	c.callHandler()
-	c.metrics.HandlerDuration(time.Since(start))
+	c.metrics().HandlerDuration(time.Since(start))
 }
 
 func (c *conn) callHandler() {
@@ -266,7 +280,7 @@ func (c *conn) callHandler() {
 // done cannot be trusted.
 func (c *conn) recoverPanic(what string) {
 	if p := recover(); p != nil {
-		c.log.LogAttrs(c.base, slog.LevelError, "server: panic in "+what+"; closing the connection",
+		c.logger().LogAttrs(c.base, slog.LevelError, "server: panic in "+what+"; closing the connection",
 			slog.Any("remote", c.nc.RemoteAddr()), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 		c.closeAfter = true
 		c.ended = true
@@ -277,14 +291,14 @@ func (c *conn) recoverPanic(what string) {
 }
 
 // protocolError reports a framing error to the hook and says whether the
-// connection can go on reading. The caller holds wmu.
+// connection can go on reading. The caller owns the write side.
 func (c *conn) protocolError(fe *frame.Error) bool {
-	c.metrics.ProtocolError(fe.Kind)
+	c.metrics().ProtocolError(fe.Kind)
 	level := slog.LevelDebug
 	if fe.Fatal {
 		level = slog.LevelWarn
 	}
-	c.log.LogAttrs(c.base, level, "server: protocol error", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", fe))
+	c.logger().LogAttrs(c.base, level, "server: protocol error", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", fe))
 	if h := c.srv.OnProtocolError; h != nil {
 		c.callProtocolHook(h, fe)
 	}
@@ -299,7 +313,7 @@ func (c *conn) callProtocolHook(h func(*Writer, error), fe *frame.Error) {
 // readEnded classifies an error that ended reading: a non-fatal framing
 // error lets reading go on; otherwise it says whether the connection can
 // still close gracefully (answer what it has, then close) or must close at
-// once. The caller holds wmu.
+// once. The caller owns the write side.
 func (c *conn) readEnded(err error) (goOn, graceful bool) {
 	var fe *frame.Error
 	switch {
@@ -315,11 +329,11 @@ func (c *conn) readEnded(err error) (goOn, graceful bool) {
 		}
 		return false, true
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		c.log.LogAttrs(c.base, slog.LevelDebug, "server: peer closed inside a frame", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+		c.logger().LogAttrs(c.base, slog.LevelDebug, "server: peer closed inside a frame", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 		return false, true
 	}
 	if !errors.Is(err, net.ErrClosed) {
-		c.log.LogAttrs(c.base, slog.LevelDebug, "server: read failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+		c.logger().LogAttrs(c.base, slog.LevelDebug, "server: read failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 	}
 	return false, false
 }
@@ -331,11 +345,11 @@ func (c *conn) logTimeout(inFrame bool) {
 	if inFrame {
 		what = "frame timeout"
 	}
-	c.log.LogAttrs(c.base, slog.LevelDebug, "server: "+what, slog.Any("remote", c.nc.RemoteAddr()))
+	c.logger().LogAttrs(c.base, slog.LevelDebug, "server: "+what, slog.Any("remote", c.nc.RemoteAddr()))
 }
 
 // flush queues the replies that are ready, writes everything queued and
-// reports the batch to Metrics. The caller holds wmu.
+// reports the batch to Metrics. The caller owns the write side.
 func (c *conn) flush() error {
 	if c.ended {
 		return net.ErrClosed
@@ -352,18 +366,18 @@ func (c *conn) flush() error {
 		// On the poll engine a write stops where the socket is full, with
 		// errWouldBlock: the rest stays queued for the next one.
 		if err = c.sc.Flush(); err != nil && err != errWouldBlock {
-			c.log.LogAttrs(c.base, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+			c.logger().LogAttrs(c.base, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 			return err
 		}
 	}
 	if c.framesIn > 0 {
-		c.metrics.FramesIn(c.framesIn, c.bytesIn)
+		c.metrics().FramesIn(int(c.framesIn), c.bytesIn)
 		c.framesIn, c.bytesIn = 0, 0
 	}
 	if c.framesOut > 0 {
 		// The bytes queued since the last report: a write cut short counts
 		// its rest once, with the frames that made it.
-		c.metrics.FramesOut(c.framesOut, n-c.counted)
+		c.metrics().FramesOut(int(c.framesOut), n-c.counted)
 		c.framesOut = 0
 		c.counted = c.sc.OutboundBuffered()
 	}
@@ -372,7 +386,7 @@ func (c *conn) flush() error {
 
 // collect moves the replies that may go out now into the outbound buffer:
 // in ordered mode the Done ones at the head of the slots, in unordered mode
-// every Done one. The caller holds wmu.
+// every Done one. The caller owns the write side.
 func (c *conn) collect() {
 	q := c.aq
 	q.mu.Lock()
@@ -398,7 +412,7 @@ func (c *conn) collect() {
 			c.logFrame("frames out (deferred)", r.buf.b)
 		}
 		c.sc.QueueRaw(r.buf.b)
-		c.framesOut += r.buf.frames
+		c.framesOut += int32(r.buf.frames)
 		if !r.user {
 			q.held -= len(r.buf.b)
 		}
@@ -412,7 +426,7 @@ func (c *conn) collect() {
 	}
 }
 
-// quiet reports, with wmu held, whether no reply is outstanding: nothing
+// quiet reports, for the write side's owner, whether no reply is outstanding: nothing
 // can come to write while the connection waits for input.
 func (c *conn) quiet() bool {
 	q := c.aq
@@ -424,8 +438,8 @@ func (c *conn) quiet() bool {
 	return q.outstanding == 0
 }
 
-// finish tears the connection down once it is closed. The caller holds
-// wmu.
+// finish tears the connection down once it is closed. The caller owns the
+// write side.
 func (c *conn) finish() {
 	c.ended = true
 	if c.sc != nil {

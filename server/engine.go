@@ -64,6 +64,11 @@ type goroutineEngine struct{}
 
 // goroutineConn is the goroutine engine's state of one connection.
 type goroutineConn struct {
+	// wmu gives the write side of the connection (see conn) to one
+	// goroutine at a time: the connection's, or the one writing replies.
+	wmu      sync.Mutex
+	tlsState *tls.ConnectionState
+
 	rc     syscall.RawConn    // nil: no readiness wait, read with the buffer
 	peek   func(uintptr) bool // built once: a func value passed to rc.Read
 	phased *phasedConn        // timeouts on a connection without rc
@@ -117,9 +122,9 @@ func goroutineReader(c *conn) io.ReadWriter {
 
 func (e goroutineEngine) serve(c *conn) {
 	go func() {
-		c.log.LogAttrs(c.base, slog.LevelDebug, "server: connection opened", slog.Any("remote", c.nc.RemoteAddr()))
+		c.logOpened()
 		ok := c.handshake()
-		c.wmu.Lock()
+		c.g.wmu.Lock()
 		if !ok {
 			e.end(c, false)
 			return
@@ -130,14 +135,14 @@ func (e goroutineEngine) serve(c *conn) {
 
 func (e goroutineEngine) reject(c *conn) {
 	go func() {
-		c.wmu.Lock()
+		c.g.wmu.Lock()
 		c.beginBatch()
 		c.callRejectHook()
 		e.end(c, !c.ended)
 	}()
 }
 
-// run serves c, with c.wmu held, from the result of a read, until c ends or
+// run serves c, with c.g.wmu held, from the result of a read, until c ends or
 // a fresh goroutine takes over. The waits for input happen here, at the
 // bottom of the stack: the stack in use while a connection waits is then
 // small, and so is the stack Go gives new goroutines, which it sizes by
@@ -156,24 +161,24 @@ func (e goroutineEngine) run(c *conn, f frame.Frame, err error) {
 		if f, handed, err = e.await(c); handed {
 			return
 		}
-		c.wmu.Lock()
+		c.g.wmu.Lock()
 	}
 }
 
 // end closes c, gracefully if it may: every reply Done and sent, then a
-// lingering close. It is called with c.wmu held and releases it.
+// lingering close. It is called with c.g.wmu held and releases it.
 func (e goroutineEngine) end(c *conn, graceful bool) {
 	if graceful && e.drain(c) {
 		c.ended = true // the writer goroutine, if any, writes no more
-		c.wmu.Unlock()
+		c.g.wmu.Unlock()
 		lingeringClose(c)
-		c.wmu.Lock()
+		c.g.wmu.Lock()
 	}
 	c.finish()
 	if c.aq != nil {
 		close(c.aq.g.done)
 	}
-	c.wmu.Unlock()
+	c.g.wmu.Unlock()
 	c.srv.forget(c)
 }
 
@@ -183,12 +188,12 @@ type loopEnd uint8
 const (
 	endAbort    loopEnd = iota // close at once
 	endGraceful                // answer what was read, then close
-	endWait                    // wait for input without a buffer (c.wmu released)
+	endWait                    // wait for input without a buffer (c.g.wmu released)
 )
 
 // loop serves frames until reading ends or the connection must wait for
 // input without a buffer, starting with the result of the last read (a
-// frame, an error, or neither). It is called with c.wmu held and returns
+// frame, an error, or neither). It is called with c.g.wmu held and returns
 // with it held, except for endWait.
 func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
 	c.beginBatch()
@@ -237,18 +242,18 @@ func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
 		c.g.quiet = quiet
 		if c.sc.InboundBuffered() == 0 && c.g.rc != nil {
 			c.sc.Release()
-			c.wmu.Unlock()
+			c.g.wmu.Unlock()
 			return endWait
 		}
-		c.wmu.Unlock()
+		c.g.wmu.Unlock()
 		f, err = e.read(c, quiet)
-		c.wmu.Lock()
+		c.g.wmu.Lock()
 		c.beginBatch()
 	}
 }
 
 // drain ends a connection gracefully: it waits until every reply is Done,
-// sends everything and reports whether all went out. The caller holds wmu.
+// sends everything and reports whether all went out. The caller holds c.g.wmu.
 func (e goroutineEngine) drain(c *conn) bool {
 	for {
 		// The flush may queue the last replies: check after it.
@@ -410,7 +415,7 @@ func (e goroutineEngine) rewait(c *conn, idleAt time.Time) {
 		c.frameBegan()
 		f, err = c.readFrame()
 	}
-	c.wmu.Lock()
+	c.g.wmu.Lock()
 	e.run(c, f, err)
 }
 
@@ -480,7 +485,7 @@ func (c *conn) handshake() bool {
 		c.setReadDeadline(time.Now().Add(ft))
 	}
 	if err := tc.HandshakeContext(c.base); err != nil {
-		c.log.LogAttrs(c.base, slog.LevelDebug, "server: TLS handshake failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
+		c.logger().LogAttrs(c.base, slog.LevelDebug, "server: TLS handshake failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 		return false
 	}
 	if c.srv.FrameTimeout > 0 {
@@ -488,7 +493,7 @@ func (c *conn) handshake() bool {
 		c.setReadDeadline(time.Time{})
 	}
 	st := tc.ConnectionState()
-	c.tlsState = &st
+	c.g.tlsState = &st
 	return true
 }
 
@@ -516,12 +521,12 @@ func (goroutineEngine) wakeup(c *conn) {
 	}
 }
 
-// waitReplies waits until a Reply of c may have become Done, with c.wmu held
+// waitReplies waits until a Reply of c may have become Done, with c.g.wmu held
 // on entry and return but not during the wait. It returns false if the
 // connection is being killed (Server.Close).
 func (goroutineEngine) waitReplies(c *conn) bool {
-	c.wmu.Unlock()
-	defer c.wmu.Lock()
+	c.g.wmu.Unlock()
+	defer c.g.wmu.Lock()
 	select {
 	case <-c.aq.g.resume:
 		return true
@@ -542,7 +547,7 @@ func (goroutineEngine) stopReading(c *conn) {
 func (goroutineEngine) kill(c *conn) { c.sc.Close() }
 
 // startWriter starts the writer goroutine unless it runs. The caller holds
-// c.wmu, has seen replies outstanding, and is about to wait for input.
+// c.g.wmu, has seen replies outstanding, and is about to wait for input.
 func (e goroutineEngine) startWriter(c *conn) {
 	q := c.aq
 	q.mu.Lock()
@@ -564,13 +569,13 @@ func (goroutineEngine) writeLoop(c *conn) {
 		case <-q.g.done:
 			return
 		}
-		c.wmu.Lock()
+		c.g.wmu.Lock()
 		if c.ended {
-			c.wmu.Unlock()
+			c.g.wmu.Unlock()
 			return
 		}
 		err := c.flush()
-		c.wmu.Unlock()
+		c.g.wmu.Unlock()
 		if err != nil {
 			c.sc.Close() // the connection's goroutine sees its read fail
 			return

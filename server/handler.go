@@ -90,7 +90,12 @@ func (r *Request) LocalAddr() net.Addr { return r.c.nc.LocalAddr() }
 
 // TLS returns the connection's TLS state, or nil if it is not a TLS
 // connection. The handshake is complete before the first frame is served.
-func (r *Request) TLS() *tls.ConnectionState { return r.c.tlsState }
+func (r *Request) TLS() *tls.ConnectionState {
+	if g := r.c.g; g != nil {
+		return g.tlsState
+	}
+	return nil
+}
 
 // A Writer is the outbound side of a connection while a callback of the
 // server runs: [Handler.ServeFrame], [Server.OnProtocolError] or
@@ -181,7 +186,7 @@ func (w *Writer) Defer() *Reply {
 	r := &Reply{c: c, user: true}
 	if c.aq == nil {
 		c.aq = new(replies)
-		c.eng.startAsync(c)
+		c.engine().startAsync(c)
 	}
 	q := c.aq
 	q.mu.Lock()
@@ -255,7 +260,7 @@ func (r *Reply) Done() {
 		q.ready = append(q.ready, r)
 	}
 	q.mu.Unlock()
-	c.eng.wakeup(c)
+	c.engine().wakeup(c)
 }
 
 // frameBuf holds whole frames written apart from the connection's outbound

@@ -12,7 +12,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,7 +20,8 @@ import (
 	"github.com/wirekit/wirekit/frame"
 )
 
-// BenchmarkIdleConns measures what an idle connection costs the server:
+// BenchmarkIdleConns measures what an idle connection costs the server, on
+// each engine:
 // heap and goroutine stacks (heap-B/conn), and resident memory
 // (rss-B/conn). The connections come from a client process, so the numbers
 // are the server's alone. "fresh" connections have sent nothing; "used"
@@ -39,19 +39,23 @@ func BenchmarkIdleConns(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("WIREKIT_IDLE_CONNS")); err == nil && v > 0 {
 		n = v
 	}
-	// A first round warms the process up (pools, maps, the runtime's own
-	// structures), so that neither measurement carries one-time costs.
-	warmUp.Do(func() { measureIdle(b, 100, "used") })
-	for _, mode := range []string{"fresh", "used"} {
-		b.Run(fmt.Sprintf("conns=%d/%s", n, mode), func(b *testing.B) { measureIdle(b, n, mode) })
+	for _, e := range []Engine{EngineGoroutine, EnginePoll} {
+		if e == EnginePoll && !pollEngineRuns() {
+			continue
+		}
+		// A first round warms the process up (pools, maps, the runtime's
+		// own structures), so that no measurement carries one-time costs.
+		measureIdle(b, e, 100, "used")
+		for _, mode := range []string{"fresh", "used"} {
+			b.Run(fmt.Sprintf("engine=%s/conns=%d/%s", e, n, mode), func(b *testing.B) { measureIdle(b, e, n, mode) })
+		}
 	}
 }
 
-var warmUp sync.Once
-
-func measureIdle(b *testing.B, n int, mode string) {
+func measureIdle(b *testing.B, e Engine, n int, mode string) {
 	var news, idles atomic.Int64
 	s := &Server{
+		Engine: e,
 		Logger: slog.New(slog.DiscardHandler),
 		ConnState: func(_ net.Conn, st ConnState) {
 			switch st {
@@ -85,7 +89,8 @@ func measureIdle(b *testing.B, n int, mode string) {
 			b.Fatalf("%d connections served, %d idle, want %d", news.Load(), idles.Load(), n)
 		}
 	}
-	// Every connection idle long enough to wait on a fresh goroutine.
+	// Every connection idle long enough to wait on a fresh goroutine (on
+	// the goroutine engine).
 	time.Sleep(rehomeAfter + 500*time.Millisecond)
 	heap1, rss1 := memory()
 	b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-B/conn")
@@ -136,7 +141,12 @@ func TestIdleClientProcess(t *testing.T) {
 	}()
 	for i := range n {
 		// Spread over loopback source addresses: each has ~28,000 ports.
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i/16000))}}
+		// The first ones leave the choice to connect, which, unlike an
+		// explicit bind, reuses ports that earlier runs left in TIME_WAIT.
+		var d net.Dialer
+		if i >= 16000 {
+			d.LocalAddr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(1+i/16000))}
+		}
 		nc, err := d.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)

@@ -126,6 +126,14 @@ func (e *pollEngine) pick() *loop {
 
 // The engine interface: what the server and conn ask of the engine.
 
+// engine returns the engine running c.
+func (c *conn) engine() engine {
+	if c.p != nil {
+		return c.p.l.e
+	}
+	return goroutineEngine{}
+}
+
 func (e *pollEngine) attach(c *conn) {
 	p := c.nc.(*pollConn)
 	p.c, c.p = c, p
@@ -138,37 +146,46 @@ func (e *pollEngine) wakeup(c *conn)      { c.p.post(todoWake) }
 func (e *pollEngine) stopReading(c *conn) { c.p.post(todoStop) }
 func (e *pollEngine) kill(c *conn)        { c.p.Close() }
 
-// watch is the watchdog: every budget it looks at each loop, and a loop
-// that has been serving the same batch of frames since its last look is
-// handed to a fresh goroutine (see loop.handOff).
+// watch is the watchdog. It ticks every half budget, and hands to a fresh
+// goroutine (see loop.handOff) a loop it has seen serving the same batch of
+// frames at every tick for a whole budget. A tick that comes late means the
+// process itself was starved of CPU (a CPU quota, an overloaded machine):
+// the watchdog then judges nothing until it has watched for a budget again,
+// since a loop not running at all looks like one stuck in a handler.
 func (e *pollEngine) watch() {
-	t := time.NewTicker(e.budget)
+	tick := e.budget / 2
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	var lastWarn time.Time
+	last := time.Now()
 	for {
 		select {
 		case <-e.gone:
 			return
 		case <-t.C:
 		}
+		now := time.Now()
+		late := now.Sub(last) > tick+tick/2
+		last = now
 		for _, l := range e.loops {
 			w := l.word.Load()
-			if w&busy == 0 || w != l.seen {
-				l.seen = w
+			if late || w&busy == 0 || w != l.seen {
+				l.seen, l.ticks = w, 0
 				continue
 			}
-			if l.word.CompareAndSwap(w, handedOff) {
-				// The loop's goroutine is in a handler; l.cur, written
-				// before it stored w, is the connection it serves.
-				p := l.cur
-				if now := time.Now(); now.Sub(lastWarn) >= warnEvery {
-					lastWarn = now
-					p.c.log.LogAttrs(p.c.base, slog.LevelWarn, "server: a handler ran past HandlerBudget (blocked, or starved of CPU); its connection is served apart from its event loop",
-						slog.Any("remote", p.c.nc.RemoteAddr()), slog.Duration("budget", e.budget))
-				}
-				l.handed = p
-				go l.run()
+			if l.ticks++; l.ticks < 2 || !l.word.CompareAndSwap(w, handedOff) {
+				continue
 			}
+			// The loop's goroutine is in a handler; l.cur, written
+			// before it stored w, is the connection it serves.
+			p := l.cur
+			if now.Sub(lastWarn) >= warnEvery {
+				lastWarn = now
+				p.c.logger().LogAttrs(p.c.base, slog.LevelWarn, "server: a handler ran past HandlerBudget; its connection is served apart from its event loop",
+					slog.Any("remote", p.c.nc.RemoteAddr()), slog.Duration("budget", e.budget))
+			}
+			l.handed = p
+			go l.run()
 		}
 	}
 }
@@ -195,6 +212,7 @@ type loop struct {
 	serial uint64
 	cur    *pollConn // the connection of the current batch
 	seen   uint64    // the watchdog's: word at its last look
+	ticks  int       // the watchdog's: on-time ticks it has seen word at seen
 	handed *pollConn // the connection served apart, for the next goroutine
 
 	// The epoll set as a file of the runtime's poller: the loop's goroutine
@@ -222,9 +240,8 @@ const (
 	handedOff = 0 // serial starts at 1: no other word is 0
 )
 
-// warnEvery spaces out the watchdog's warnings: a loop starved of CPU
-// looks like one stuck in a handler, and an overloaded server should not
-// flood its log.
+// warnEvery spaces out the watchdog's warnings: a handler that blocks
+// often should not flood the log.
 const warnEvery = time.Second
 
 // evSlot is the epoll data of the loop's eventfd; connections have their
@@ -334,7 +351,7 @@ func (l *loop) run() {
 		// Request it serves p with is its own now.
 		l.handed = nil
 		l.req = new(Request)
-		p.apart = true
+		p.set(apart, true)
 		l.setEvents(p, 0)
 	}
 	l.word.Store(l.serial << 1)
@@ -458,7 +475,7 @@ func (l *loop) event(ev *unix.EpollEvent) bool {
 		return true
 	}
 	p := l.conns[ev.Fd]
-	if p == nil || p.apart {
+	if p == nil || p.is(apart) {
 		return true
 	}
 	if p.phase == phaseLinger {
@@ -500,13 +517,14 @@ func (l *loop) task(p *pollConn, bits uint32) bool {
 		return true
 	}
 	back := false
-	if p.apart {
+	if p.is(apart) {
 		if bits&todoBack == 0 {
 			p.deferred |= bits
 			return true
 		}
 		bits |= p.deferred
-		p.deferred, p.apart, back = 0, false, true
+		p.deferred, back = 0, true
+		p.set(apart, false)
 		if d := p.nextDue(); d != 0 {
 			l.timers.arm(p, d)
 		}
@@ -526,7 +544,7 @@ func (l *loop) task(p *pollConn, bits uint32) bool {
 		return true
 	}
 	if bits&todoStop != 0 {
-		p.stopping = true
+		p.set(stopping, true)
 	}
 	return l.step(p, back, false)
 }
@@ -543,8 +561,8 @@ func (l *loop) open(p *pollConn, rejected bool) bool {
 	}
 	l.conns[p.slot] = p
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: p.slot}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, p.fd, &ev); err != nil {
-		p.c.log.LogAttrs(p.c.base, slog.LevelWarn, "server: epoll_ctl failed", slog.Any("remote", p.c.nc.RemoteAddr()), slog.Any("err", err))
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, int(p.fd), &ev); err != nil {
+		p.c.logger().LogAttrs(p.c.base, slog.LevelWarn, "server: epoll_ctl failed", slog.Any("remote", p.c.nc.RemoteAddr()), slog.Any("err", err))
 		l.close(p)
 		return false
 	}
@@ -561,7 +579,7 @@ func (l *loop) open(p *pollConn, rejected bool) bool {
 		l.beginClosing(p)
 		return true
 	}
-	c.log.LogAttrs(c.base, slog.LevelDebug, "server: connection opened", slog.Any("remote", c.nc.RemoteAddr()))
+	c.logOpened()
 	l.armRead(p)
 	return true
 }
@@ -574,7 +592,7 @@ func (l *loop) expire() {
 			return
 		}
 		switch next := p.nextDue(); {
-		case next == 0 || p.apart:
+		case next == 0 || p.is(apart):
 			// Disarmed; or served apart, re-armed when it comes back.
 			l.timers.remove(p)
 		case next > l.clock():
@@ -603,7 +621,7 @@ func (l *loop) timedOut(p *pollConn) {
 	now := l.clock()
 	if p.writeDue != 0 && p.writeDue <= now {
 		// As the goroutine engine's write past its deadline.
-		c.log.LogAttrs(c.base, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", os.ErrDeadlineExceeded))
+		c.logger().LogAttrs(c.base, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", os.ErrDeadlineExceeded))
 		l.close(p)
 		return
 	}
@@ -730,27 +748,28 @@ func (pl *pollListener) serve(base context.Context) error {
 	s := pl.e.srv
 	var delay time.Duration
 	batch := make([]accepted, 0, 64)
+	var sa unix.RawSockaddrAny
 	for {
 		var aerr error
 		batch = batch[:0]
 		err := pl.rc.Read(func(fd uintptr) bool {
 			for len(batch) < cap(batch) {
-				nfd, sa, err := unix.Accept4(int(fd), unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-				switch err {
-				case nil:
-					batch = append(batch, accepted{nfd, sa})
+				nfd, errno := accept4(int(fd), &sa)
+				switch errno {
+				case 0:
+					batch = append(batch, accepted{nfd, pl.newConn(nfd, &sa)})
 				case unix.EAGAIN:
 					return len(batch) > 0 // else wait for the next connection
 				case unix.EINTR, unix.ECONNABORTED:
 				default:
-					aerr = os.NewSyscallError("accept4", err)
+					aerr = os.NewSyscallError("accept4", errno)
 					return true
 				}
 			}
 			return true
 		})
 		for _, a := range batch {
-			pl.accept(a.fd, a.sa, base)
+			pl.accept(a.fd, a.p, base)
 		}
 		clear(batch)
 		if s.shuttingDown() {
@@ -776,20 +795,25 @@ func (pl *pollListener) serve(base context.Context) error {
 // accepted is a socket accepted and not yet handed to the server.
 type accepted struct {
 	fd int
-	sa unix.Sockaddr
+	p  *pollConn
+}
+
+// newConn makes the connection of an accepted socket.
+func (pl *pollListener) newConn(fd int, sa *unix.RawSockaddrAny) *pollConn {
+	p := &pollConn{fd: int32(fd), ln: pl, slot: -1, hidx: -1, frameAt: -1}
+	p.setPeer(sa)
+	return p
 }
 
 // accept sets up an accepted socket as Go's net package does (no Nagle
 // delay, keep-alive probes) and hands it to the server.
-func (pl *pollListener) accept(fd int, sa unix.Sockaddr, base context.Context) {
+func (pl *pollListener) accept(fd int, p *pollConn, base context.Context) {
 	if pl.tcp {
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, 15)
 		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, 15)
 	}
-	p := &pollConn{fd: fd, ln: pl, slot: -1, hidx: -1, frameAt: -1}
-	p.setPeer(sa)
 	p.l = pl.pin
 	if p.l == nil {
 		p.l = pl.e.pick()

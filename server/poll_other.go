@@ -16,6 +16,9 @@ func (*pollEngine) stop() {}
 
 type pollConn struct{}
 
+// engine returns the engine running c.
+func (c *conn) engine() engine { return goroutineEngine{} }
+
 func (s *Server) acceptorFor(net.Listener, int) acceptor {
 	if s.Engine != EngineGoroutine {
 		s.fallBack("the poll engine runs on Linux, not " + runtime.GOOS)

@@ -25,33 +25,21 @@ import (
 // the connection's frames: the loop's, or the one serving it apart, which
 // hands them back with todoBack.
 type pollConn struct {
-	c  *conn
-	l  *loop
-	ln *pollListener // accepted there: the local address
-
-	fdmu sync.Mutex // orders kill's shutdown before the loop's close
-	fd   int        // -1 once closed; written under fdmu
-
-	// The peer's address, kept compact (an idle connection should cost
-	// little) and made into a net.Addr at the first RemoteAddr.
-	peerIP   [16]byte
-	peerPort uint16
-	peerV4   bool
-	raddr    atomic.Pointer[net.TCPAddr]
-
-	// Posting, from any goroutine.
-	todo atomic.Uint32 // todo bits not yet taken by the loop; 0: not in its inbox
-	next *pollConn     // the inbox's link; written by the poster who pushes
+	// The fields are ordered to pack them: an idle connection is little
+	// more than this struct and its conn.
+	c     *conn
+	l     *loop
+	ln    *pollListener               // accepted there: the local address
+	next  *pollConn                   // the inbox's link; written by the poster who pushes
+	raddr atomic.Pointer[net.TCPAddr] // made at the first RemoteAddr
+	fdmu  sync.Mutex                  // orders kill's shutdown before the loop's close
+	fd    int32                       // -1 once closed; written under fdmu
+	todo  atomic.Uint32               // todo bits not yet taken by the loop; 0: not in its inbox
 
 	// The loop's.
 	slot     int32  // index in loop.conns; -1 before the connection is open
 	hidx     int32  // index in the loop's deadline heap; -1 if not in it
 	events   uint32 // the epoll events registered
-	phase    phase
-	paused   bool   // over MaxInFlight or its held bytes: waiting for replies
-	blocked  bool   // over the high-water mark: waiting for the socket
-	stopping bool   // Shutdown: read no more, answer what was read, close
-	apart    bool   // served by another goroutine: the loop leaves it alone
 	deferred uint32 // todo bits that came while apart
 	due      int64  // the heap's key; at or before the deadlines below
 	readDue  int64  // idle, frame or linger timeout; 0 if none
@@ -63,11 +51,23 @@ type pollConn struct {
 	offset                int64 // the stream offset, while idle without a stream
 
 	// The serving goroutine's.
-	canRead   bool    // the stream may read once more in this pass
-	eof       bool    // a read found the end of the peer's stream
-	outcome   outcome // how a run apart from the loop ended
-	written   uint32  // bytes written, modulo 2^32
-	writeGoal uint32  // written when the bytes writeDue covers are out
+	written   uint32 // bytes written, modulo 2^32
+	writeGoal uint32 // written when the bytes writeDue covers are out
+
+	// The peer's address, kept compact and made into a net.Addr at the
+	// first RemoteAddr.
+	peerIP   [16]byte
+	peerPort uint16
+	peerV4   bool
+
+	// The loop's.
+	phase phase
+	flags flags
+
+	// The serving goroutine's.
+	canRead bool    // the stream may read once more in this pass
+	eof     bool    // a read found the end of the peer's stream
+	outcome outcome // how a run apart from the loop ended
 }
 
 // phase is where a poll connection is in its life.
@@ -79,6 +79,28 @@ const (
 	phaseLinger               // FIN sent: dropping the peer's input until it closes
 	phaseClosed
 )
+
+// flags are the loop's conditions of a poll connection, in a byte: an idle
+// connection should cost little. (The serving goroutine's booleans are
+// bytes of their own: another goroutine may write them meanwhile.)
+type flags uint8
+
+const (
+	paused   flags = 1 << iota // over MaxInFlight or its held bytes: waiting for replies
+	blocked                    // over the high-water mark: waiting for the socket
+	stopping                   // Shutdown: read no more, answer what was read, close
+	apart                      // served by another goroutine: the loop leaves it alone
+)
+
+func (p *pollConn) is(f flags) bool { return p.flags&f != 0 }
+
+func (p *pollConn) set(f flags, on bool) {
+	if on {
+		p.flags |= f
+	} else {
+		p.flags &^= f
+	}
+}
 
 // todo bits: what other goroutines ask a loop to do with a connection.
 const (
@@ -123,7 +145,7 @@ func (p *pollConn) Close() error {
 	}
 	p.fdmu.Lock()
 	if p.fd >= 0 {
-		unix.Shutdown(p.fd, unix.SHUT_RDWR)
+		unix.Shutdown(int(p.fd), unix.SHUT_RDWR)
 	}
 	p.fdmu.Unlock()
 	p.post(todoKill)
@@ -137,7 +159,7 @@ func (p *pollConn) closeFD() {
 	p.fd = -1
 	p.fdmu.Unlock()
 	if fd >= 0 {
-		unix.Close(fd)
+		unix.Close(int(fd))
 	}
 }
 
@@ -152,7 +174,7 @@ func (p *pollConn) LocalAddr() net.Addr {
 	if p.fd < 0 {
 		return nil
 	}
-	sa, err := unix.Getsockname(p.fd)
+	sa, err := unix.Getsockname(int(p.fd))
 	if err != nil {
 		return nil
 	}
@@ -178,14 +200,34 @@ func (p *pollConn) RemoteAddr() net.Addr {
 	return a
 }
 
-func (p *pollConn) setPeer(sa unix.Sockaddr) {
-	switch sa := sa.(type) {
-	case *unix.SockaddrInet4:
-		copy(p.peerIP[:], sa.Addr[:])
-		p.peerPort, p.peerV4 = uint16(sa.Port), true
-	case *unix.SockaddrInet6:
-		p.peerIP, p.peerPort = sa.Addr, uint16(sa.Port)
+// setPeer keeps the peer's address from accept4's raw sockaddr.
+func (p *pollConn) setPeer(sa *unix.RawSockaddrAny) {
+	switch sa.Addr.Family {
+	case unix.AF_INET:
+		in := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		copy(p.peerIP[:], in.Addr[:])
+		p.peerPort, p.peerV4 = ntohs(in.Port), true
+	case unix.AF_INET6:
+		in := (*unix.RawSockaddrInet6)(unsafe.Pointer(sa))
+		p.peerIP, p.peerPort = in.Addr, ntohs(in.Port)
 	}
+}
+
+// ntohs reads a port, which the sockaddr holds in network byte order.
+func ntohs(port uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(&port))
+	return uint16(b[0])<<8 | uint16(b[1])
+}
+
+// accept4 accepts a connection on the listening socket fd, non-blocking
+// and close-on-exec, with its peer's address in *sa: unix.Accept4 would
+// allocate the address twice, and garbage made per connection raises the
+// resident memory of a server that accepts many.
+func accept4(fd int, sa *unix.RawSockaddrAny) (int, unix.Errno) {
+	n := uint32(unix.SizeofSockaddrAny)
+	nfd, _, errno := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), uintptr(unsafe.Pointer(sa)), uintptr(unsafe.Pointer(&n)),
+		unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	return int(nfd), errno
 }
 
 func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
@@ -216,7 +258,7 @@ func (r *rawIO) Read(b []byte) (int, error) {
 	}
 	p.canRead = false
 	for {
-		n, err := unix.Read(p.fd, b)
+		n, err := unix.Read(int(p.fd), b)
 		switch {
 		case err == nil && n == 0:
 			p.eof = true
@@ -236,7 +278,7 @@ func (r *rawIO) Read(b []byte) (int, error) {
 func (r *rawIO) Write(b []byte) (int, error) {
 	p := (*pollConn)(r)
 	for {
-		n, err := unix.Write(p.fd, b)
+		n, err := unix.Write(int(p.fd), b)
 		if count := p.l.e.writes; count != nil {
 			count.Add(1)
 		}

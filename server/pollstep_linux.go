@@ -26,7 +26,7 @@ const (
 // lost the loop while a handler ran.
 func (l *loop) step(p *pollConn, serve, read bool) bool {
 	for {
-		if serve && p.phase == phaseOpen && !p.paused && !p.blocked {
+		if serve && p.phase == phaseOpen && !p.is(paused) && !p.is(blocked) {
 			out, lost := l.serveFrames(p, read)
 			if lost {
 				return false
@@ -56,7 +56,7 @@ func (l *loop) serveFrames(p *pollConn, read bool) (out outcome, lost bool) {
 	l.activate(p)
 	c.req = l.req
 	c.beginBatch()
-	p.canRead = read && !p.stopping && !c.srv.shuttingDown()
+	p.canRead = read && !p.is(stopping) && !c.srv.shuttingDown()
 	blocker := l.e.blocker
 	w := l.enter(p)
 	for {
@@ -168,9 +168,11 @@ func (l *loop) apply(p *pollConn, out outcome) bool {
 	case outClose:
 		l.beginClosing(p)
 	case outPaused:
-		p.paused, p.readDue = true, 0
+		p.set(paused, true)
+		p.readDue = 0
 	case outBlocked:
-		p.blocked, p.readDue = true, 0
+		p.set(blocked, true)
+		p.readDue = 0
 	case outRead:
 		l.armRead(p)
 	}
@@ -239,24 +241,24 @@ func (l *loop) tidy(p *pollConn) (serve bool) {
 		l.setEvents(p, outEvents(queued))
 		return false
 	}
-	if p.blocked && c.sc.Writable() {
-		p.blocked = false
+	if p.is(blocked) && c.sc.Writable() {
+		p.set(blocked, false)
 		serve = true
 	}
-	if p.paused && !c.overLimit() {
-		p.paused = false
+	if p.is(paused) && !c.overLimit() {
+		p.set(paused, false)
 		serve = true
 	}
 	if serve {
 		return true
 	}
-	if p.stopping && !p.paused && !p.blocked {
+	if p.is(stopping) && !p.is(paused) && !p.is(blocked) {
 		// Shutdown: every complete frame read is answered.
 		l.beginClosing(p)
 		return l.tidy(p)
 	}
 	events := outEvents(queued)
-	if !p.paused && !p.blocked {
+	if !p.is(paused) && !p.is(blocked) {
 		events |= unix.EPOLLIN
 		if queued == 0 && c.sc != nil && c.sc.InboundBuffered() == 0 && c.quiet() {
 			l.idle(p)
@@ -316,8 +318,8 @@ func (l *loop) setEvents(p *pollConn, events uint32) {
 		return
 	}
 	ev := unix.EpollEvent{Events: events, Fd: p.slot}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, p.fd, &ev); err != nil {
-		p.c.log.LogAttrs(p.c.base, slog.LevelDebug, "server: epoll_ctl failed", slog.Any("remote", p.c.nc.RemoteAddr()), slog.Any("err", err))
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, int(p.fd), &ev); err != nil {
+		p.c.logger().LogAttrs(p.c.base, slog.LevelDebug, "server: epoll_ctl failed", slog.Any("remote", p.c.nc.RemoteAddr()), slog.Any("err", err))
 		l.close(p)
 		return
 	}
@@ -338,7 +340,7 @@ func (l *loop) beginClosing(p *pollConn) {
 func (l *loop) linger(p *pollConn) {
 	c := p.c
 	c.ended = true
-	if p.eof || unix.Shutdown(p.fd, unix.SHUT_WR) != nil {
+	if p.eof || unix.Shutdown(int(p.fd), unix.SHUT_WR) != nil {
 		l.close(p) // the peer closed first: nothing to wait for
 		return
 	}
@@ -361,7 +363,7 @@ func (l *loop) dropInput(p *pollConn) {
 		l.discard = make([]byte, 16<<10)
 	}
 	for range 4 {
-		n, err := unix.Read(p.fd, l.discard)
+		n, err := unix.Read(int(p.fd), l.discard)
 		switch {
 		case err == unix.EAGAIN:
 			return

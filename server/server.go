@@ -130,9 +130,11 @@ type Server struct {
 	// the handler blocks: the loop moves to a fresh goroutine, so that its
 	// other connections go on, and the goroutine stuck in the handler serves
 	// that connection alone until it has caught up (see [BlockingHandler]
-	// for handlers that know in advance). It is checked by a watchdog every
-	// HandlerBudget, so the move happens between one and two budgets in.
-	// Zero means DefaultHandlerBudget; a negative value, never.
+	// for handlers that know in advance), and a warning is logged. A
+	// watchdog checks every half budget, so the move happens between one
+	// and one and a half budgets in; while the whole process is starved of
+	// CPU it does not judge. Zero means DefaultHandlerBudget; a negative
+	// value, never.
 	HandlerBudget time.Duration
 
 	pool       stream.Pool // buffers of every connection and Reply
@@ -396,8 +398,8 @@ func (s *Server) accept(eng engine, nc net.Conn, base context.Context) {
 func (s *Server) forget(c *conn) {
 	if !c.rejected {
 		c.setState(StateClosed)
-		c.metrics.ConnClosed()
-		c.log.LogAttrs(c.base, slog.LevelDebug, "server: connection closed", slog.Any("remote", c.nc.RemoteAddr()))
+		c.metrics().ConnClosed()
+		c.logClosed()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -429,7 +431,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 	s.mu.Lock()
 	for c := range s.conns {
-		c.eng.stopReading(c)
+		c.engine().stopReading(c)
 	}
 	var drained chan struct{}
 	if len(s.conns) > 0 {
@@ -476,7 +478,7 @@ func (s *Server) Close() error {
 		close(s.killed)
 	}
 	for c := range s.conns {
-		c.eng.kill(c)
+		c.engine().kill(c)
 	}
 	s.stopPollLocked()
 	return err

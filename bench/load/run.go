@@ -124,7 +124,7 @@ type lane struct {
 	done   atomic.Uint64 // answers received
 	hist   *Histogram
 	record *atomic.Bool // whether the measured window is open
-	_      [32]byte     // keeps lanes' counters off each other's cache lines
+	_      [40]byte     // pads a lane to 64 bytes: lanes' counters share no cache line
 }
 
 // answered counts one good answer and its latency.
@@ -141,6 +141,7 @@ type driver interface {
 	setup(ctx context.Context, i int) error
 	// run drives lane i until ctx ends.
 	run(ctx context.Context, i int, l *lane) error
+	// close closes every connection the driver opened.
 	close()
 }
 
@@ -332,12 +333,14 @@ func takeSnapshot(p Probe, lanes []lane, m *Meter) (s snapshot, err error) {
 // readStats asks the server's stats side channel for its allocation and GC
 // counts: one line, "mallocs N gcs M".
 func readStats(addr string) (mallocs, gcs int64, err error) {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	// Loopback can drop a SYN when 10,000 connections are busy; the kernel
+	// sends it again after 1 and 3 more seconds: give it time for that.
+	c, err := net.DialTimeout("tcp", addr, 15*time.Second)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(15 * time.Second))
 	line, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil {
 		return 0, 0, err

@@ -41,11 +41,17 @@ func (s *syncBuffer) String() string {
 }
 
 func TestServeAnswerMetricsAndShutdown(t *testing.T) {
+	for _, engine := range []string{"poll", "goroutine"} {
+		t.Run(engine, func(t *testing.T) { testServe(t, "-engine", engine) })
+	}
+}
+
+func testServe(t *testing.T, extra ...string) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var stdout, stderr syncBuffer
 	exit := make(chan int, 1)
 	go func() {
-		exit <- run(ctx, []string{"-addr", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, &stdout, &stderr)
+		exit <- run(ctx, append([]string{"-addr", "127.0.0.1:0", "-metrics", "127.0.0.1:0"}, extra...), &stdout, &stderr)
 	}()
 
 	addrs := regexp.MustCompile(`on (\S+)\n.*http://(\S+)/metrics`)
@@ -102,7 +108,7 @@ func TestServeAnswerMetricsAndShutdown(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-addr", "256.0.0.1:1"}} {
+	for _, args := range [][]string{{"-nope"}, {"extra"}, {"-addr", "256.0.0.1:1"}, {"-engine", "gnet"}} {
 		var out, errOut bytes.Buffer
 		if code := run(t.Context(), args, &out, &errOut); code == 0 {
 			t.Errorf("%q: exit 0", args)

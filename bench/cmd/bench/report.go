@@ -269,7 +269,7 @@ func (r *report) write(dir, md string, results []runResult) error {
 // The scale is linear from zero, so that lengths compare as the values do.
 func barChart(title string, labels []string, values []float64) string {
 	const (
-		width, left, right = 760, 110, 90
+		width, left, right = 800, 150, 90
 		top, barH, gap     = 44, 22, 8
 	)
 	height := top + len(labels)*(barH+gap) + 12
