@@ -87,8 +87,10 @@ func main() {
 	flag.StringVar(&peerList, "peers", names(peers, func(p peer) string { return p.name }), "peers to run, comma-separated")
 	flag.StringVar(&scenarioList, "scenarios", names(scenarios, func(s scenario) string { return s.name }), "scenarios to run, comma-separated")
 	flag.IntVar(&o.reps, "reps", 3, "repetitions of each run; the table quotes medians")
-	flag.DurationVar(&o.warmup, "warmup", time.Second, "load before each measured window")
-	flag.DurationVar(&o.duration, "duration", 2*time.Second, "measured window of each run")
+	// The defaults keep a full run to about five minutes on a quiet machine;
+	// a window of 1 s is still 100 ticks of /proc's CPU time at full load.
+	flag.DurationVar(&o.warmup, "warmup", 500*time.Millisecond, "load before each measured window")
+	flag.DurationVar(&o.duration, "duration", time.Second, "measured window of each run")
 	flag.StringVar(&o.out, "out", "results", "directory for results.md, results.json and the SVG charts")
 	flag.StringVar(&o.profiles, "cpuprofile", "", "directory for a CPU profile of every server run (none if empty)")
 	flag.Parse()
