@@ -123,9 +123,11 @@ func newConn(s *Server, eng engine, nc net.Conn, ctx context.Context) *conn {
 func (c *conn) logger() *slog.Logger { return c.srv.logger() }
 func (c *conn) metrics() Metrics     { return c.srv.metrics() }
 
-// newStream returns a framed stream over rw with the server's settings.
-func (s *Server) newStream(rw io.ReadWriter) *stream.Conn {
+// newStream returns a framed stream over rw with the server's settings,
+// and buffers of readSize bytes to start with (0: the stream's default).
+func (s *Server) newStream(rw io.ReadWriter, readSize int) *stream.Conn {
 	return stream.New(rw, s.Framing, stream.Config{
+		ReadSize:   readSize,
 		MaxInbound: s.MaxBuffered,
 		HighWater:  s.MaxBuffered,
 		Poison:     s.Poison,
@@ -252,11 +254,17 @@ func (c *conn) beginBatch() {
 // serve hands one frame to the handler. The caller owns the write side.
 func (c *conn) serve(f *frame.Frame) {
 	c.req.Frame = *f
-	c.req.c = c // the poll engine's Request serves every connection of a loop
+	c.serveRequest()
+}
+
+// serveRequest hands the frame in c.req to the handler. The caller owns the
+// write side.
+func (c *conn) serveRequest() {
+	raw := c.req.Raw
 	c.framesIn++
-	c.bytesIn += len(f.Raw)
+	c.bytesIn += len(raw)
 	if c.debug {
-		c.logFrame("frame in", f.Raw)
+		c.logFrame("frame in", raw)
 	}
 	if c.state != StateActive {
 		c.setState(StateActive)

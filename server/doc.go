@@ -26,12 +26,11 @@
 // connection and valid only during the call: the request's bytes are the
 // read buffer's (copy what you keep, or Clone the frame), and the writer
 // appends to the outbound buffer. This lets the same handler run on engines
-// that call it from different places: the goroutine-per-connection engine
-// here, and an event loop (epoll) that serves many connections on one
-// goroutine, planned. Hence the rules: a handler does not block, does not
-// keep w or req, and answers later, from any goroutine, through a [*Reply]
-// obtained with [Writer.Defer]. Nothing in the API says which goroutine runs
-// the handler.
+// that call it from different places (see Engines below). Hence the rules: a
+// handler does not block, does not keep w or req, and answers later, from
+// any goroutine, through a [*Reply] obtained with [Writer.Defer]; or, if it
+// must block, says on which frames ([BlockingHandler]). Nothing in the API
+// says which goroutine runs the handler.
 //
 // Answers leave in request order by default, also when some are deferred:
 // each Reply holds a place in a queue, and the answers after it wait behind
@@ -49,11 +48,49 @@
 // FrameTimeout and WriteTimeout bound three distinct waits: for the first
 // byte of a frame, for the rest of it, and for a write.
 //
+// # Engines
+//
+// [Server.Engine] selects what runs the connections; both run the same
+// handlers with the same limits, timeouts, hooks, metrics and logs.
+//
+// The poll engine (Linux; the default there for TCP and Unix listeners)
+// runs event loops over epoll, one per processor ([Server.Loops]), with the
+// connections spread over them by [Server.Balance], or by the kernel with
+// [Server.ReusePort]. A connection is a non-blocking socket in one loop's
+// epoll set: no goroutine, and between batches no buffer and no stream
+// either, about half a kilobyte in all. Each wake-up of a loop serves every
+// ready connection: one read, every complete frame of it handed to the
+// handler inline, the answers sent with one write (writev for payloads
+// attached with [Writer.FinishRef]). A write the socket cuts short resumes
+// when the socket is writable again, and the connection is not read while
+// more than the high-water mark waits for it. Replies Done on other
+// goroutines reach the loop through a lock-free inbox and an eventfd that
+// wakes it; timeouts are a deadline heap per loop. A loop waits as a
+// goroutine parked in the runtime's network poller, so it shares the
+// processors with the program's other goroutines (also with GOMAXPROCS=1).
+//
+// A handler that blocks would stall its loop's other connections. Before a
+// frame a [BlockingHandler] says may block, and when a handler has run past
+// [Server.HandlerBudget] (a watchdog checks), the loop moves to a fresh
+// goroutine; the goroutine in the handler serves that connection alone,
+// in order, until it has answered what it read, then gives it back.
+//
+// The goroutine engine serves each connection on a goroutine of its own
+// over Go's network poller, on any net.Listener. The server uses it for the
+// listeners the poll engine cannot serve (TLS, wrapped listeners, other
+// systems), and says so once in its log, at Info.
+//
 // # Memory of idle connections
 //
-// A connection gives its read and write buffers back to a pool whenever
-// it has nothing buffered and nothing pending. On Linux, a TCP or Unix
-// connection then waits for input without a buffer: through
+// On the poll engine an idle connection costs about 0.5 KiB of the
+// process's memory (measured with cmd/idleconns at 19,000 connections): its
+// state and its place in its loop. Its stream and buffers are back with the
+// loop and the pool; the kernel keeps the socket.
+//
+// On the goroutine engine a connection gives its read and write buffers
+// back to a pool whenever it has nothing buffered and nothing pending. On
+// Linux, a TCP or Unix connection then waits for input without a buffer:
+// through
 // syscall.RawConn, peeking at one byte (MSG_PEEK), and takes a buffer from
 // the pool only when input is there. A connection idle for about a second
 // moves that wait to a fresh goroutine, since the stack of the one that

@@ -101,7 +101,7 @@ type goroutineReplies struct {
 func (goroutineEngine) attach(c *conn) {
 	c.g = new(goroutineConn)
 	c.req = &Request{c: c}
-	c.sc = c.srv.newStream(goroutineReader(c))
+	c.sc = c.srv.newStream(goroutineReader(c), 0)
 }
 
 // goroutineReader returns what c's stream reads from and writes to.

@@ -63,7 +63,8 @@ func onlyConn(t *testing.T, s *Server) *conn {
 	return nil
 }
 
-// TestRehomedConnectionsServeOn: connections idle longer than rehomeAfter
+// TestRehomedConnectionsServeOn (the goroutine engine's rehoming):
+// connections idle longer than rehomeAfter
 // wait on a fresh goroutine; they serve on as before, the idle timeout
 // still counts from the last frame, and the rehoming deadline (armed lazily
 // when no timeout is set) does not cut a frame that is slow to arrive.
@@ -71,7 +72,7 @@ func TestRehomedConnectionsServeOn(t *testing.T) {
 	t.Parallel()
 	t.Run("no timeouts", func(t *testing.T) {
 		t.Parallel()
-		c := dial(t, "tcp", serveTCP(t, &Server{}))
+		c := dial(t, "tcp", serveTCP(t, &Server{Engine: EngineGoroutine}))
 		c.roundTrip(1, "before")
 		time.Sleep(rehomeAfter + 300*time.Millisecond)
 		c.roundTrip(2, "after a rehoming")
@@ -88,7 +89,7 @@ func TestRehomedConnectionsServeOn(t *testing.T) {
 	t.Run("idle timeout", func(t *testing.T) {
 		t.Parallel()
 		const idle = rehomeAfter + 600*time.Millisecond
-		c := dial(t, "tcp", serveTCP(t, &Server{IdleTimeout: idle}))
+		c := dial(t, "tcp", serveTCP(t, &Server{Engine: EngineGoroutine, IdleTimeout: idle}))
 		c.roundTrip(1, "before")
 		time.Sleep(rehomeAfter + 300*time.Millisecond) // rehomed, not timed out
 		c.roundTrip(2, "after a rehoming")

@@ -43,8 +43,16 @@ func TestPollIdleConnectionsCostNoGoroutine(t *testing.T) {
 	}
 }
 
-// loopOf returns the id of the loop serving nc.
-func loopOf(nc net.Conn) int { return nc.(*pollConn).l.id }
+// loopOf returns the index of the loop serving nc.
+func loopOf(nc net.Conn) int {
+	p := nc.(*pollConn)
+	for i, l := range p.l.e.loops {
+		if l == p.l {
+			return i
+		}
+	}
+	return -1
+}
 
 // TestBalance: round robin gives each loop the next connection in turn;
 // least connections gives a new one to the loop whose connection closed.

@@ -12,8 +12,6 @@ import (
 
 type pollEngine struct{}
 
-func (*pollEngine) stop() {}
-
 type pollConn struct{}
 
 // engine returns the engine running c.

@@ -247,18 +247,21 @@ func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
 // errWouldBlock, and the loop waits for the socket instead.
 type rawIO pollConn
 
-// Read reads once per pass (canRead): in one wake-up of the loop a
-// connection reads what has arrived, and what arrives later waits for the
-// next wake-up, which epoll (level-triggered) reports at once. That is one
-// read per batch, where reading until EAGAIN would cost a second, empty one.
+// Read reads once per pass (canRead), unless the read fills b: in one
+// wake-up of the loop a connection reads what has arrived, and what arrives
+// later waits for the next wake-up, which epoll (level-triggered) reports
+// at once. That is one read per batch, where reading until EAGAIN would
+// cost a second, empty one. A read that fills b has likely left more
+// behind (a frame larger than the buffer, say): the stream may read again
+// at once, into the buffer it grows.
 func (r *rawIO) Read(b []byte) (int, error) {
 	p := (*pollConn)(r)
 	if !p.canRead {
 		return 0, errWouldBlock
 	}
-	p.canRead = false
 	for {
 		n, err := unix.Read(int(p.fd), b)
+		p.canRead = err == nil && n == len(b)
 		switch {
 		case err == nil && n == 0:
 			p.eof = true
@@ -278,10 +281,10 @@ func (r *rawIO) Read(b []byte) (int, error) {
 func (r *rawIO) Write(b []byte) (int, error) {
 	p := (*pollConn)(r)
 	for {
-		n, err := unix.Write(int(p.fd), b)
 		if count := p.l.e.writes; count != nil {
-			count.Add(1)
+			count.Add(1) // before: the peer may read the bytes before the call returns
 		}
+		n, err := unix.Write(int(p.fd), b)
 		if n > 0 {
 			p.written += uint32(n)
 		}
@@ -324,10 +327,10 @@ func (r *rawIO) WriteBuffers(v [][]byte) (int, error) {
 		return 0, nil
 	}
 	for {
-		w, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(p.fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
 		if count := p.l.e.writes; count != nil {
 			count.Add(1)
 		}
+		w, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(p.fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
 		if errno == 0 {
 			p.written += uint32(w)
 		}

@@ -4,8 +4,6 @@ import (
 	"log/slog"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/wirekit/wirekit/frame"
 )
 
 // outcome is how serving a connection's frames stopped.
@@ -55,6 +53,7 @@ func (l *loop) serveFrames(p *pollConn, read bool) (out outcome, lost bool) {
 	c := p.c
 	l.activate(p)
 	c.req = l.req
+	c.req.c = c // the loop's Request serves each of its connections in turn
 	c.beginBatch()
 	p.canRead = read && !p.is(stopping) && !c.srv.shuttingDown()
 	blocker := l.e.blocker
@@ -74,7 +73,7 @@ func (l *loop) serveFrames(p *pollConn, read bool) (out outcome, lost bool) {
 				break
 			}
 		}
-		f, err := c.sc.ReadFrame()
+		err := c.sc.ReadFrameTo(&c.req.Frame) // no copy of the frame on the way
 		if err == errWouldBlock {
 			out = outRead
 			break
@@ -87,11 +86,11 @@ func (l *loop) serveFrames(p *pollConn, read bool) (out outcome, lost bool) {
 			out = closing(graceful)
 			break
 		}
-		if blocker != nil && !lost && blocks(blocker, c, &f) {
+		if blocker != nil && !lost && blocker.Blocks(c.req) {
 			l.handOff(p, w)
-			lost = true
+			lost, p.canRead = true, false
 		}
-		c.serve(&f)
+		c.serveRequest()
 		if c.closeAfter {
 			out = closing(!c.ended)
 			break
@@ -125,13 +124,6 @@ func closing(graceful bool) outcome {
 		return outClose
 	}
 	return outAbort
-}
-
-// blocks asks the handler whether it may block on f.
-func blocks(b BlockingHandler, c *conn, f *frame.Frame) bool {
-	c.req.Frame = *f
-	c.req.c = c
-	return b.Blocks(c.req)
 }
 
 // enter marks the start of a batch of handler calls, for the watchdog, and
@@ -293,6 +285,12 @@ func (l *loop) idle(p *pollConn) {
 	}
 }
 
+// pollReadSize is the size of a poll connection's buffers to start with. A
+// connection holds them only while it has work, so they can be larger than
+// the goroutine engine's, whose connections keep them while they wait:
+// more frames per read, and fewer frames too large for the first buffer.
+const pollReadSize = 16 << 10
+
 // activate gives p a stream if it has none.
 func (l *loop) activate(p *pollConn) {
 	c := p.c
@@ -306,7 +304,7 @@ func (l *loop) activate(p *pollConn) {
 		c.sc.Reset((*rawIO)(p), p.offset)
 		return
 	}
-	c.sc = c.srv.newStream((*rawIO)(p))
+	c.sc = c.srv.newStream((*rawIO)(p), pollReadSize)
 	if p.offset != 0 {
 		c.sc.Reset((*rawIO)(p), p.offset)
 	}

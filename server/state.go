@@ -16,8 +16,8 @@ const (
 	// answered.
 	StateActive
 	// StateIdle: between requests with nothing pending: no unanswered
-	// request, no unsent response. On the goroutine engine an idle
-	// connection over a socket holds no buffer.
+	// request, no unsent response. An idle connection over a socket holds
+	// no buffer (on either engine).
 	StateIdle
 	// StateClosed: closed. The hook is called once, last.
 	StateClosed

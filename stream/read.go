@@ -38,13 +38,25 @@ const maxEmptyReads = 100
 //     gives os.ErrDeadlineExceeded), after the frames completed by the bytes
 //     that came with it. Such errors are not sticky: reading may be retried.
 func (c *Conn) ReadFrame() (frame.Frame, error) {
+	err := c.ReadFrameTo(&c.cur)
+	return c.cur, err
+}
+
+// ReadFrameTo is [Conn.ReadFrame] storing the frame in *f, which is zeroed
+// on an error. A frame is about 100 bytes: a caller that keeps it in a
+// struct of its own, such as a server's request, saves copying it twice.
+func (c *Conn) ReadFrameTo(f *frame.Frame) error {
 	c.releaseFrame()
 	for {
-		if ok, err := c.next(); ok || err != nil {
-			return c.cur, err
+		if ok, err := c.next(f); ok || err != nil {
+			if err != nil {
+				*f = frame.Frame{}
+			}
+			return err
 		}
 		if err := c.fill(); err != nil {
-			return frame.Frame{}, c.readError(err)
+			*f = frame.Frame{}
+			return c.readError(err)
 		}
 	}
 }
@@ -59,7 +71,7 @@ func (c *Conn) ReadFrame() (frame.Frame, error) {
 // returned as ReadFrame returns them.
 func (c *Conn) TryReadFrame() (frame.Frame, bool, error) {
 	c.releaseFrame()
-	ok, err := c.next()
+	ok, err := c.next(&c.cur)
 	return c.cur, ok, err
 }
 
@@ -79,9 +91,9 @@ func (c *Conn) releaseFrame() {
 	c.lent = 0
 }
 
-// next splits the next frame off the buffered bytes into c.cur, without
-// reading.
-func (c *Conn) next() (bool, error) {
+// next splits the next frame off the buffered bytes into *f, without
+// reading. Unless it reports true, *f holds no frame to use.
+func (c *Conn) next(f *frame.Frame) (bool, error) {
 	if c.fatal != nil {
 		return false, c.fatal
 	}
@@ -100,11 +112,12 @@ func (c *Conn) next() (bool, error) {
 	if c.resyncer != nil || c.r == c.w {
 		return false, nil
 	}
-	// The frame goes into the Conn, not a local: through the interface call
-	// a pointer to a local would escape, one allocation per frame.
-	n, err := c.framing.Split(c.in[c.r:c.w], &c.cur)
+	// The frame goes into the Conn or the caller's struct, never a local:
+	// through the interface call a pointer to a local would escape, one
+	// allocation per frame.
+	n, err := c.framing.Split(c.in[c.r:c.w], f)
 	if n == 0 || err != nil {
-		c.cur = frame.Frame{}
+		*f = frame.Frame{}
 		if err != nil {
 			err = c.splitError(err)
 		}

@@ -453,3 +453,19 @@ func TestReadDeadline(t *testing.T) {
 		t.Fatalf("after extending the deadline: %q, %v", f.Payload, err)
 	}
 }
+
+// TestReadFrameTo: ReadFrameTo fills the caller's frame as ReadFrame
+// returns it, and zeroes it on an error.
+func TestReadFrameTo(t *testing.T) {
+	wire := appendFrame(appendFrame(nil, []byte("one")), []byte("two"))
+	c := New(readWriter{Reader: &chunkReader{data: wire, size: 5}}, tf, Config{})
+	var f frame.Frame
+	for _, want := range []string{"one", "two"} {
+		if err := c.ReadFrameTo(&f); err != nil || string(f.Payload) != want {
+			t.Fatalf("got %q, %v; want %q", f.Payload, err, want)
+		}
+	}
+	if err := c.ReadFrameTo(&f); err != io.EOF || f.Raw != nil {
+		t.Errorf("at the end: %v, frame %+v; want io.EOF and a zero frame", err, f)
+	}
+}
