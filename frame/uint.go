@@ -1,10 +1,22 @@
 package frame
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/wirekit/wirekit/wire"
+)
 
 // byteOrder reads and writes the unsigned integers of 0 to 8 bytes that
 // framings configure by width; a width of 0 is an absent field.
 type byteOrder struct{ little bool }
+
+// wire returns the byte order as package wire spells it.
+func (o byteOrder) wire() wire.ByteOrder {
+	if o.little {
+		return wire.LittleEndian
+	}
+	return wire.BigEndian
+}
 
 func (o byteOrder) uint(b []byte, width int) uint64 {
 	if len(b) >= 8 {
@@ -15,56 +27,23 @@ func (o byteOrder) uint(b []byte, width int) uint64 {
 		}
 		return binary.BigEndian.Uint64(b) >> (64 - 8*uint(width)) & maxUint(width)
 	}
-	var v uint64
-	for i := range width {
-		if o.little {
-			v |= uint64(b[i]) << (8 * i)
-		} else {
-			v = v<<8 | uint64(b[i])
-		}
+	if width == 0 {
+		return 0
 	}
-	return v
+	return o.wire().Uint(b, width)
 }
 
 func (o byteOrder) put(b []byte, v uint64, width int) {
-	switch width {
-	case 0:
-	case 1:
-		b[0] = byte(v)
-	case 2:
-		if o.little {
-			binary.LittleEndian.PutUint16(b, uint16(v))
-		} else {
-			binary.BigEndian.PutUint16(b, uint16(v))
-		}
-	case 4:
-		if o.little {
-			binary.LittleEndian.PutUint32(b, uint32(v))
-		} else {
-			binary.BigEndian.PutUint32(b, uint32(v))
-		}
-	case 8:
-		if o.little {
-			binary.LittleEndian.PutUint64(b, v)
-		} else {
-			binary.BigEndian.PutUint64(b, v)
-		}
-	default:
-		for i := range width {
-			if o.little {
-				b[i] = byte(v >> (8 * i))
-			} else {
-				b[width-1-i] = byte(v >> (8 * i))
-			}
-		}
+	if width > 0 {
+		o.wire().PutUint(b, v, width)
 	}
 }
 
 func (o byteOrder) append(dst []byte, v uint64, width int) []byte {
-	n := len(dst)
-	dst = append(dst, make([]byte, width)...)
-	o.put(dst[n:], v, width)
-	return dst
+	if width == 0 {
+		return dst
+	}
+	return o.wire().AppendUint(dst, v, width)
 }
 
 // maxUint returns the largest value a width-byte unsigned field holds.
