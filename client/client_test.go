@@ -1,6 +1,8 @@
 package client_test
 
 import (
+	"github.com/wirekit/wirekit/internal/wktest"
+
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -374,7 +376,7 @@ func sum(n []int64) (s int64) {
 
 // TestTLS: calls over TLS, with a certificate made by the test.
 func TestTLS(t *testing.T) {
-	cert, roots := selfSigned(t)
+	cert, roots := wktest.SelfSigned(t)
 	ln := tls.NewListener(listen(t), &tls.Config{Certificates: []tls.Certificate{cert}})
 	srv := startServerOn(t, ln, orders.Framing(), nil)
 	cl := dial(t, srv, client.Config{Conns: 2, TLSConfig: &tls.Config{RootCAs: roots}})

@@ -1,22 +1,14 @@
 package frame
 
 import (
+	"github.com/wirekit/wirekit/internal/wktest"
+
 	"bytes"
 	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
 )
-
-// unhex decodes a hex string that may contain spaces and newlines.
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // ordersConfig is the reference protocol's framing (spec/orders-v1.md),
 // configured by hand.
@@ -41,20 +33,9 @@ func mustHeader(t testing.TB, cfg HeaderConfig) *Header {
 	return h
 }
 
-// The spec's test vector: NewOrder, request id 7.
-const specVector = `
-574b 0103 0000 0007 0000 001d
-0000 0000 0000 002a
-0000 03e9
-a0
-0000 0002 dfd1 c040
-0000 0064
-03 6162 63
-e6b5 c777`
-
 func TestHeaderSpecVector(t *testing.T) {
 	h := mustHeader(t, ordersConfig())
-	wire := unhex(t, specVector)
+	wire := wktest.Unhex(t, wktest.SpecVector)
 	body := wire[12 : len(wire)-4]
 
 	f, n, err := Next(h, wire)
@@ -116,7 +97,7 @@ func TestHeaderVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := mustHeader(t, tt.cfg)
-			want := unhex(t, tt.wire)
+			want := wktest.Unhex(t, tt.wire)
 			got, err := Append(h, []byte("prefix"), tt.meta, []byte(tt.body))
 			if err != nil {
 				t.Fatal(err)
@@ -162,7 +143,7 @@ func TestHMACKnownAnswer(t *testing.T) {
 		t.Errorf("HMAC = %s, want %s", got, want)
 	}
 	c16, _ := HMACSHA256([]byte("Jefe"), 16)
-	tag := unhex(t, want[:32])
+	tag := wktest.Unhex(t, want[:32])
 	if !c16.Verify([]byte("what do ya want for nothing?"), nil, tag) {
 		t.Error("truncated tag did not verify")
 	}
@@ -189,13 +170,13 @@ func TestCRCKnownAnswers(t *testing.T) {
 
 func TestHeaderErrors(t *testing.T) {
 	h := mustHeader(t, ordersConfig())
-	good := unhex(t, specVector)
+	good := wktest.Unhex(t, wktest.SpecVector)
 	corrupt := func(i int, b byte) []byte {
 		c := bytes.Clone(good)
 		c[i] = b
 		return c
 	}
-	tooLarge := unhex(t, "574b 0103 0000 0009 0010 0001") // L = 1 MiB + 1
+	tooLarge := wktest.Unhex(t, "574b 0103 0000 0009 0010 0001") // L = 1 MiB + 1
 	tests := []struct {
 		name   string
 		in     []byte
@@ -254,7 +235,7 @@ func TestHeaderMaxPayload(t *testing.T) {
 
 func TestHeaderCountsFrameTooShort(t *testing.T) {
 	h := mustHeader(t, HeaderConfig{IDWidth: 4, LengthWidth: 2, LengthCountsFrame: true})
-	_, _, err := Next(h, unhex(t, "00000001 0005")) // header alone is 6 bytes
+	_, _, err := Next(h, wktest.Unhex(t, "00000001 0005")) // header alone is 6 bytes
 	var fe *Error
 	if !errors.As(err, &fe) || fe.Kind != BadLength || fe.Offset != 4 || fe.ID != 1 {
 		t.Errorf("err = %v, want BadLength at 4 with id 1", err)
@@ -263,7 +244,7 @@ func TestHeaderCountsFrameTooShort(t *testing.T) {
 
 func TestHeaderTail(t *testing.T) {
 	h := mustHeader(t, ordersConfig())
-	wire := unhex(t, specVector)
+	wire := wktest.Unhex(t, wktest.SpecVector)
 	body := wire[12 : len(wire)-4]
 	dst, m := h.Begin(nil, Meta{Type: 3, ID: 7})
 	dst = append(dst, body[:10]...)

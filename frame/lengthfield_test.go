@@ -1,6 +1,8 @@
 package frame
 
 import (
+	"github.com/wirekit/wirekit/internal/wktest"
+
 	"bytes"
 	"encoding/hex"
 	"errors"
@@ -177,7 +179,7 @@ func TestLengthFieldVectors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			x := mustLengthField(t, tt.cfg)
-			wire := unhex(t, tt.wire)
+			wire := wktest.Unhex(t, tt.wire)
 			f, n, err := Next(x, append(bytes.Clone(wire), 0xEE, 0xEE)) // the next frame's first bytes
 			if err != nil || n != len(wire) {
 				t.Fatalf("Split: n %d, err %v; want %d", n, err, len(wire))
@@ -281,7 +283,7 @@ func TestLengthFieldBadLength(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			x := mustLengthField(t, tt.cfg)
-			wire := unhex(t, tt.wire)
+			wire := wktest.Unhex(t, tt.wire)
 			wire = append(wire, make([]byte, max(0, tt.cfg.Offset+x.width-len(wire)))...)
 			_, n, err := Next(x, wire)
 			var fe *Error
@@ -300,7 +302,7 @@ func TestLengthFieldExtremeAdjustment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := unhex(t, "8000000000000002 6869"); !bytes.Equal(wire, want) {
+	if want := wktest.Unhex(t, "8000000000000002 6869"); !bytes.Equal(wire, want) {
 		t.Fatalf("Append = %x, want %x", wire, want)
 	}
 	if f, n, err := Next(x, wire); err != nil || n != 10 || string(f.Payload) != "hi" {
@@ -406,7 +408,7 @@ func TestLengthFieldWriteErrors(t *testing.T) {
 func TestLengthFieldPrefixPadded(t *testing.T) {
 	x := mustLengthField(t, LengthFieldConfig{Offset: 3, Width: 1})
 	got, err := Append(x, nil, Meta{Prefix: []byte{0xAA}}, []byte("hi"))
-	if want := unhex(t, "aa0000 02 6869"); err != nil || !bytes.Equal(got, want) {
+	if want := wktest.Unhex(t, "aa0000 02 6869"); err != nil || !bytes.Equal(got, want) {
 		t.Errorf("Append = %x, %v; want %x", got, err, want)
 	}
 }
@@ -459,7 +461,7 @@ func TestLengthFieldChunking(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stream = append(stream, unhex(t, "07 0029")...) // a 41-byte frame
+	stream = append(stream, wktest.Unhex(t, "07 0029")...) // a 41-byte frame
 	stream = append(stream, make([]byte, 50)...)
 	all, rest := splitStream(t, x, stream, whole)
 	want := `["a" "" "hello" "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz" frame too large at 55 (fatal true)]`

@@ -1,6 +1,8 @@
 package frame
 
 import (
+	"github.com/wirekit/wirekit/internal/wktest"
+
 	"bytes"
 	"math/rand/v2"
 	"slices"
@@ -93,7 +95,7 @@ func TestAnyChunkingSameResult(t *testing.T) {
 // random chunks, never panics and gives the same events; any body written
 // reads back.
 func FuzzHeader(f *testing.F) {
-	f.Add(uint8(0), unhex(f, specVector))
+	f.Add(uint8(0), wktest.Unhex(f, wktest.SpecVector))
 	f.Add(uint8(1), []byte("\xfe\x03\x01\x00\x07\x00\x00\x00\x00\x00\x00\x00\x02\x00\x00hi"))
 	f.Add(uint8(2), []byte("\x06hi\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, which uint8, in []byte) {

@@ -1,8 +1,9 @@
 package orders
 
 import (
+	"github.com/wirekit/wirekit/internal/wktest"
+
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -10,30 +11,10 @@ import (
 	"github.com/wirekit/wirekit/frame"
 )
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// SpecVector is the spec's test vector: NewOrder, request id 7.
-const specVector = `
-574b 0103 0000 0007 0000 001d
-0000 0000 0000 002a
-0000 03e9
-a0
-0000 0002 dfd1 c040
-0000 0064
-03 6162 63
-e6b5 c777`
-
 var specOrder = NewOrder{OrderID: 42, Instrument: 1001, Side: Sell, TIF: IOC, Price: 12_345_000_000, Qty: 100, Tag: []byte("abc")}
 
 func TestSpecVector(t *testing.T) {
-	wire := unhex(t, specVector)
+	wire := wktest.Unhex(t, wktest.SpecVector)
 	dst, m := Framing().Begin(nil, frame.Meta{Type: TypeNewOrder, ID: 7})
 	dst = specOrder.Append(dst)
 	dst, err := Framing().Finish(dst, m, nil)
@@ -112,7 +93,7 @@ func TestAppendResponse(t *testing.T) {
 		}
 		return f
 	}
-	req := split(unhex(t, specVector))
+	req := split(wktest.Unhex(t, wktest.SpecVector))
 	ackFrame := split(AppendResponse(nil, req, 99))
 	var ack OrderAck
 	if err := ack.Decode(ackFrame.Payload); err != nil || ackFrame.Type != TypeOrderAck || ackFrame.ID != 7 {
@@ -182,7 +163,7 @@ func TestCodeFor(t *testing.T) {
 }
 
 func TestResponseZeroAllocs(t *testing.T) {
-	req, _, _ := frame.Next(Framing(), unhex(t, specVector))
+	req, _, _ := frame.Next(Framing(), wktest.Unhex(t, wktest.SpecVector))
 	buf := make([]byte, 0, 256)
 	if n := testing.AllocsPerRun(100, func() { buf = AppendResponse(buf[:0], req, 1) }); n != 0 {
 		t.Errorf("%v allocs per response", n)

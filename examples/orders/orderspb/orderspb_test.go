@@ -1,8 +1,9 @@
 package orderspb
 
 import (
+	"github.com/wirekit/wirekit/internal/wktest"
+
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"strings"
 	"testing"
@@ -11,31 +12,10 @@ import (
 	"github.com/wirekit/wirekit/wire"
 )
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// specVector is the test vector of shared/spec/orders-v1.md: NewOrder,
-// request id 7.
-const specVector = `
-574b 0103 0000 0007 0000 001d
-0000 0000 0000 002a
-0000 03e9
-a0
-0000 0002 dfd1 c040
-0000 0064
-03 6162 63
-e6b5 c777`
-
 var specOrder = NewOrder{OrderID: 42, Instrument: 1001, Side: SideSell, Tif: TifIoc, Price: 12_345_000_000, Qty: 100, Tag: []byte("abc")}
 
 func TestSpecVector(t *testing.T) {
-	want := unhex(t, specVector)
+	want := wktest.Unhex(t, wktest.SpecVector)
 	got, err := AppendFrame(nil, frame.Meta{ID: 7}, &specOrder)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("encode:\n got %x (%v)\nwant %x", got, err, want)

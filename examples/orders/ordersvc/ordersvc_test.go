@@ -1,12 +1,12 @@
 package ordersvc
 
 import (
-	"encoding/hex"
+	"github.com/wirekit/wirekit/internal/wktest"
+
 	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,26 +19,6 @@ import (
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
-
-// specVector is the spec's test vector: NewOrder, request id 7.
-const specVector = `
-574b 0103 0000 0007 0000 001d
-0000 0000 0000 002a
-0000 03e9
-a0
-0000 0002 dfd1 c040
-0000 0064
-03 6162 63
-e6b5 c777`
-
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 type peer struct {
 	t  *testing.T
@@ -123,7 +103,7 @@ var good = orders.NewOrder{OrderID: 42, Instrument: 1001, Side: orders.Sell, TIF
 func TestSpecVector(t *testing.T) {
 	p := serve(t)
 	before := uint64(time.Now().UnixNano())
-	p.write(unhex(t, specVector))
+	p.write(wktest.Unhex(t, wktest.SpecVector))
 	a := p.ack(7)
 	if a.OrderID != 42 || a.Status != orders.Accepted || a.Reason != orders.ReasonNone || a.ServerTime < before {
 		t.Errorf("ack %+v", a)

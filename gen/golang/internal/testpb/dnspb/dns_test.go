@@ -1,8 +1,9 @@
 package dnspb
 
 import (
+	"github.com/wirekit/wirekit/internal/wktest"
+
 	"bytes"
-	"encoding/hex"
 	"strings"
 	"testing"
 )
@@ -15,17 +16,8 @@ d871 0120 0001 0000 0000 0001
 07 6578616d706c65 03 636f6d 00 0001 0001
 00 0029 04d0 00 00 0000 000c 000a 0008 0b3c2a8f6f4d3a0d`
 
-func unhex(t *testing.T, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 func TestQuery(t *testing.T) {
-	b := unhex(t, query)
+	b := wktest.Unhex(t, query)
 	var m Message
 	if err := m.Decode(b); err != nil {
 		t.Fatal(err)
@@ -68,7 +60,7 @@ func TestQuery(t *testing.T) {
 func TestResponseFlags(t *testing.T) {
 	// A recursive resolver's answer: QR, RD and RA set, NXDOMAIN.
 	h := Header{ID: 1, Qr: true, Rd: true, Ra: true, Rcode: RcodeNameError, Qdcount: 1, Nscount: 1}
-	want := unhex(t, "0001 8183 0001 0000 0001 0000")
+	want := wktest.Unhex(t, "0001 8183 0001 0000 0001 0000")
 	if got := h.Append(nil); !bytes.Equal(got, want) {
 		t.Errorf("got %x, want %x", got, want)
 	}

@@ -1,0 +1,75 @@
+// Package wktest holds what the tests of several packages share: the
+// reference protocol's test vector, hex input, and a TLS certificate for
+// loopback servers.
+package wktest
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"math/big"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// SpecVector is the test vector of shared/spec/orders-v1.md, in hex for
+// Unhex: a NewOrder with request id 7 (order_id 42, instrument 1001, sell,
+// ioc, price 12,345,000,000, qty 100, tag "abc"), then its CRC-32C.
+const SpecVector = `
+574b 0103 0000 0007 0000 001d
+0000 0000 0000 002a
+0000 03e9
+a0
+0000 0002 dfd1 c040
+0000 0064
+03 6162 63
+e6b5 c777`
+
+// Unhex decodes hex written with spaces and line breaks. It fails the test
+// on bad input.
+func Unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
+	if err != nil {
+		t.Fatalf("bad hex %q: %v", s, err)
+	}
+	return b
+}
+
+// SelfSigned returns a certificate for 127.0.0.1, valid for an hour, and a
+// pool that trusts it.
+func SelfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "wirekit test"},
+		NotBefore:             time.Now().Add(-time.Minute),
+		NotAfter:              time.Now().Add(time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+}
