@@ -365,6 +365,13 @@ func (c *conn) flush() error {
 	if c.aq != nil {
 		c.collect()
 	}
+	// Frames in are counted before the write: a peer that has its answer
+	// must find its request in the metrics, and a failed write must not
+	// lose the count.
+	if c.framesIn > 0 {
+		c.metrics().FramesIn(int(c.framesIn), c.bytesIn)
+		c.framesIn, c.bytesIn = 0, 0
+	}
 	n := c.sc.OutboundBuffered()
 	var err error
 	if n > 0 {
@@ -377,10 +384,6 @@ func (c *conn) flush() error {
 			c.logger().LogAttrs(c.base, slog.LevelDebug, "server: write failed", slog.Any("remote", c.nc.RemoteAddr()), slog.Any("err", err))
 			return err
 		}
-	}
-	if c.framesIn > 0 {
-		c.metrics().FramesIn(int(c.framesIn), c.bytesIn)
-		c.framesIn, c.bytesIn = 0, 0
 	}
 	if c.framesOut > 0 {
 		// The bytes queued since the last report: a write cut short counts
