@@ -165,3 +165,25 @@ func bufioReadFullLoop(r io.Reader, frames int) error {
 	}
 	return nil
 }
+
+// BenchmarkHeaderAppend writes the reference protocol's OrderAck-sized
+// frames (19-byte body) with Begin and Finish into a reused buffer.
+//
+//	go test ./frame -run '^$' -bench HeaderAppend -benchmem -count 10
+func BenchmarkHeaderAppend(b *testing.B) {
+	h := mustHeader(b, ordersConfig())
+	body := make([]byte, 19)
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if len(buf) > 4000 {
+			buf = buf[:0]
+		}
+		out, m := h.Begin(buf, Meta{Type: 4, ID: uint64(i)})
+		out, err := h.Finish(append(out, body...), m, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf = out
+	}
+}

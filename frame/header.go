@@ -97,6 +97,7 @@ type Header struct {
 	magicShift       uint
 	magicVal         uint64
 	typeF, idF, lenF field
+	tmpl             []byte // a header with magic and default version, for Begin's fast path
 	maxLenValue      uint64 // the largest value the length field can hold
 	minLenValue      uint64 // the length value of an empty payload
 }
@@ -176,6 +177,10 @@ func NewHeader(cfg HeaderConfig) (*Header, error) {
 		h.magicVal = byteOrder{}.uint(h.magic, len(h.magic))
 		h.typeF, h.idF, h.lenF = newField(h.typeOff, h.typeWidth), newField(h.idOff, h.idWidth), newField(h.lenOff, h.lenWidth)
 		h.fastMin = max(8, h.typeOff+8, h.idOff+8, h.lenOff+8)
+		h.tmpl = append(slices.Clone(h.magic), make([]byte, h.hdrLen-len(h.magic))...)
+		if h.verOff >= 0 {
+			h.tmpl[h.verOff] = h.defaultVer
+		}
 	} else {
 		h.fastMin = 1<<31 - 1 // never: long magics take the general path
 	}
@@ -291,6 +296,21 @@ func (h *Header) headerError(k Kind, off int, id uint64, detail string) *Error {
 // Meta.Type and Meta.ID are truncated to their fields' widths.
 func (h *Header) Begin(dst []byte, m Meta) ([]byte, Mark) {
 	start := len(dst)
+	if h.tmpl != nil && cap(dst)-start >= h.hdrLen+8 {
+		// The fast path: the header's constant bytes in one copy, then each
+		// field in one 8-byte store, in field order, each store's spill
+		// past its field overwritten by the next field or lying past the
+		// header, in the room checked above.
+		b := dst[start : start+h.hdrLen+8]
+		copy(b, h.tmpl)
+		if m.Version != 0 && h.verOff >= 0 {
+			b[h.verOff] = m.Version
+		}
+		h.order.store(b, h.typeF, uint64(m.Type))
+		h.order.store(b, h.idF, m.ID)
+		h.order.store(b, h.lenF, 0)
+		return dst[:start+h.hdrLen], Mark{start: start, body: start + h.hdrLen}
+	}
 	dst = append(dst, h.magic...)
 	if h.verOff >= 0 {
 		v := m.Version
@@ -313,6 +333,9 @@ func (h *Header) Finish(dst []byte, m Mark, tail []byte) ([]byte, error) {
 		return dst[:m.start], writeError(TooLarge, 0, "payload of "+strconv.Itoa(payload)+" bytes, max "+strconv.Itoa(h.maxPayload))
 	}
 	h.order.put(dst[m.start+h.lenOff:], uint64(payload)+h.minLenValue, h.lenWidth)
+	if h.crc != nil && len(tail) == 0 {
+		return binary.BigEndian.AppendUint32(dst, crc32.Checksum(dst[m.start+h.checkFrom:], h.crc.table)), nil
+	}
 	if h.checksum != nil {
 		dst = h.checksum.AppendSum(dst, dst[m.start+h.checkFrom:], tail)
 	}

@@ -34,7 +34,14 @@ func (o byteOrder) uint(b []byte, width int) uint64 {
 }
 
 func (o byteOrder) put(b []byte, v uint64, width int) {
-	if width > 0 {
+	// The common widths without a loop: Finish backfills every frame's
+	// length through here.
+	switch {
+	case width == 4 && !o.little:
+		binary.BigEndian.PutUint32(b, uint32(v))
+	case width == 4:
+		binary.LittleEndian.PutUint32(b, uint32(v))
+	case width > 0:
 		o.wire().PutUint(b, v, width)
 	}
 }
@@ -60,6 +67,16 @@ type field struct {
 
 func newField(off, width int) field {
 	return field{off: off, shift: 64 - 8*uint(width), mask: maxUint(width)}
+}
+
+// store writes v's low bytes to field f with one 8-byte store, and zeros to
+// the 8-width bytes after the field; b must hold 8 bytes from f.off.
+func (o byteOrder) store(b []byte, f field, v uint64) {
+	if o.little {
+		binary.LittleEndian.PutUint64(b[f.off:], v&f.mask)
+		return
+	}
+	binary.BigEndian.PutUint64(b[f.off:], v<<f.shift)
 }
 
 // field reads f with one 8-byte load; b must hold 8 bytes from f.off.

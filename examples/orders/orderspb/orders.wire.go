@@ -229,10 +229,12 @@ const (
 //	12       body       message(type)
 //	body+0   crc        u32 = crc32c(magic .. body): CRC-32C over the header and the payload
 //
-// Build it with Framing; it is safe for concurrent use.
-type WK struct{ *frame.Header }
+// Build it with Framing; it is safe for concurrent use. WK is an alias, so
+// that calls through the frame.Framing interface reach frame.Header's
+// methods directly, with no wrapper method on every frame.
+type WK = frame.Header
 
-var framing = func() WK {
+var framing = func() *WK {
 	h, err := frame.NewHeader(frame.HeaderConfig{
 		Magic:       []byte{0x57, 0x4B},
 		Versions:    []uint8{1},
@@ -246,11 +248,11 @@ var framing = func() WK {
 	if err != nil {
 		panic(err) // a constant configuration: fails in every run or never
 	}
-	return WK{h}
+	return h
 }()
 
 // Framing returns the WK framing.
-func Framing() WK { return framing }
+func Framing() *WK { return framing }
 
 // Message is implemented by the messages that travel as frame bodies,
 // and by Raw, which stands for a body of a type this package does not know.

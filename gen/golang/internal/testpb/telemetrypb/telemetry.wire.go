@@ -107,10 +107,12 @@ const (
 //	8        body       message(type)
 //	body+0   crc        u32be = crc32(type .. body)
 //
-// Build it with Framing; it is safe for concurrent use.
-type T struct{ *frame.Header }
+// Build it with Framing; it is safe for concurrent use. T is an alias, so
+// that calls through the frame.Framing interface reach frame.Header's
+// methods directly, with no wrapper method on every frame.
+type T = frame.Header
 
-var framing = func() T {
+var framing = func() *T {
 	h, err := frame.NewHeader(frame.HeaderConfig{
 		Magic:             []byte{0x57, 0x4B, 0x54, 0x31},
 		TypeWidth:         2,
@@ -124,11 +126,11 @@ var framing = func() T {
 	if err != nil {
 		panic(err) // a constant configuration: fails in every run or never
 	}
-	return T{h}
+	return h
 }()
 
 // Framing returns the T framing.
-func Framing() T { return framing }
+func Framing() *T { return framing }
 
 // Message is implemented by the messages that travel as frame bodies,
 // and by Raw, which stands for a body of a type this package does not know.
