@@ -51,14 +51,14 @@ func TestServeZeroAllocs(t *testing.T) {
 		batch := func() {
 			c.beginBatch()
 			for range depth {
-				f, ok, err := c.sc.TryReadFrame()
+				ok, err := c.sc.TryReadFrameTo(&c.req.Frame)
 				if !ok && err == nil {
-					f, err = c.sc.ReadFrame()
+					err = c.readFrame()
 				}
-				if err != nil || f.Type != orders.TypeNewOrder {
-					t.Fatalf("frame %+v %v", f.Meta, err)
+				if err != nil || c.req.Type != orders.TypeNewOrder {
+					t.Fatalf("frame %+v %v", c.req.Meta, err)
 				}
-				c.serve(&f)
+				c.serveRequest()
 			}
 			if err := c.flush(); err != nil {
 				t.Fatal(err)

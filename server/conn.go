@@ -74,6 +74,7 @@ type conn struct {
 	ended      bool      // the connection is finished: write nothing more
 	debug      bool      // debug logging was enabled when this batch began
 	scratch    *frameBuf // debug logging: each frame is built here first
+	inHandler  bool      // the handler runs: a panic now is the handler's
 	framesIn   int32     // counts of the current batch, for Metrics
 	framesOut  int32
 	bytesIn    int
@@ -251,12 +252,6 @@ func (c *conn) beginBatch() {
 	c.debug = c.logger().Enabled(c.base, slog.LevelDebug)
 }
 
-// serve hands one frame to the handler. The caller owns the write side.
-func (c *conn) serve(f *frame.Frame) {
-	c.req.Frame = *f
-	c.serveRequest()
-}
-
 // serveRequest hands the frame in c.req to the handler. The caller owns the
 // write side.
 func (c *conn) serveRequest() {
@@ -278,9 +273,24 @@ func (c *conn) serveRequest() {
 	c.metrics().HandlerDuration(time.Since(start))
 }
 
+// callHandler calls the handler. It does not recover a panic itself: each
+// engine defers one recovery around a whole batch of frames, which calls
+// handlerPanicked, so that no frame pays for a deferred call of its own.
 func (c *conn) callHandler() {
-	defer c.recoverPanic("handler")
+	c.inHandler = true
 	c.srv.Handler.ServeFrame(&c.w, c.req)
+	c.inHandler = false
+}
+
+// handlerPanicked handles p, a panic recovered around a batch of frames: if
+// the handler panicked, as recoverPanic does; otherwise the server itself
+// failed, and the panic goes on.
+func (c *conn) handlerPanicked(p any) {
+	if !c.inHandler {
+		panic(p)
+	}
+	c.inHandler = false
+	c.panicked("handler", p)
 }
 
 // recoverPanic, deferred around a user callback, turns a panic into a log
@@ -288,13 +298,17 @@ func (c *conn) callHandler() {
 // done cannot be trusted.
 func (c *conn) recoverPanic(what string) {
 	if p := recover(); p != nil {
-		c.logger().LogAttrs(c.base, slog.LevelError, "server: panic in "+what+"; closing the connection",
-			slog.Any("remote", c.nc.RemoteAddr()), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-		c.closeAfter = true
-		c.ended = true
-		if c.sc != nil {
-			c.sc.Close()
-		}
+		c.panicked(what, p)
+	}
+}
+
+func (c *conn) panicked(what string, p any) {
+	c.logger().LogAttrs(c.base, slog.LevelError, "server: panic in "+what+"; closing the connection",
+		slog.Any("remote", c.nc.RemoteAddr()), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+	c.closeAfter = true
+	c.ended = true
+	if c.sc != nil {
+		c.sc.Close()
 	}
 }
 

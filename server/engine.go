@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/wirekit/wirekit/frame"
 )
 
 // An engine runs connections: it decides which goroutine reads, serves and
@@ -129,7 +128,7 @@ func (e goroutineEngine) serve(c *conn) {
 			e.end(c, false)
 			return
 		}
-		e.run(c, frame.Frame{}, nil)
+		e.run(c, false, nil)
 	}()
 }
 
@@ -147,9 +146,9 @@ func (e goroutineEngine) reject(c *conn) {
 // bottom of the stack: the stack in use while a connection waits is then
 // small, and so is the stack Go gives new goroutines, which it sizes by
 // that use (see wait).
-func (e goroutineEngine) run(c *conn, f frame.Frame, err error) {
+func (e goroutineEngine) run(c *conn, has bool, err error) {
 	for {
-		switch e.loop(c, f, err) {
+		switch e.loop(c, has, err) {
 		case endGraceful:
 			e.end(c, true)
 			return
@@ -158,9 +157,10 @@ func (e goroutineEngine) run(c *conn, f frame.Frame, err error) {
 			return
 		}
 		var handed bool
-		if f, handed, err = e.await(c); handed {
+		if handed, err = e.await(c); handed {
 			return
 		}
+		has = err == nil
 		c.g.wmu.Lock()
 	}
 }
@@ -192,10 +192,17 @@ const (
 )
 
 // loop serves frames until reading ends or the connection must wait for
-// input without a buffer, starting with the result of the last read (a
-// frame, an error, or neither). It is called with c.g.wmu held and returns
-// with it held, except for endWait.
-func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
+// input without a buffer, starting with the result of the last read: a
+// frame in c.req (has), an error, or neither. Frames are read straight into
+// c.req, never copied. It is called with c.g.wmu held and returns with it
+// held, except for endWait.
+func (e goroutineEngine) loop(c *conn, has bool, err error) (end loopEnd) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.handlerPanicked(p) // with c.g.wmu held, as the handler runs
+			end = endAbort
+		}
+	}()
 	c.beginBatch()
 	for {
 		if err != nil {
@@ -203,8 +210,8 @@ func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
 			if !goOn {
 				return ends(graceful)
 			}
-		} else if f.Raw != nil {
-			c.serve(&f)
+		} else if has {
+			c.serveRequest()
 			if c.closeAfter {
 				return ends(!c.ended)
 			}
@@ -212,7 +219,7 @@ func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
 				return endAbort
 			}
 		}
-		f, err = frame.Frame{}, nil
+		has, err = false, nil
 		if c.overLimit() {
 			// Stop reading until replies are Done: the peer's writes
 			// block once the socket buffers are full.
@@ -224,8 +231,7 @@ func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
 			}
 			continue
 		}
-		var ok bool
-		if f, ok, err = c.sc.TryReadFrame(); ok || err != nil {
+		if has, err = c.sc.TryReadFrameTo(&c.req.Frame); has || err != nil {
 			continue
 		}
 		// Every complete frame read is answered: one write for all.
@@ -246,7 +252,8 @@ func (e goroutineEngine) loop(c *conn, f frame.Frame, err error) loopEnd {
 			return endWait
 		}
 		c.g.wmu.Unlock()
-		f, err = e.read(c, quiet)
+		err = e.read(c, quiet)
+		has = err == nil
 		c.g.wmu.Lock()
 		c.beginBatch()
 	}
@@ -305,7 +312,7 @@ func ends(graceful bool) loopEnd {
 // read reads the next frame on a connection that cannot wait without a
 // buffer, or whose next frame has begun: with the frame timeout once its
 // first bytes are in, and the idle timeout before.
-func (goroutineEngine) read(c *conn, quiet bool) (frame.Frame, error) {
+func (goroutineEngine) read(c *conn, quiet bool) error {
 	s := c.srv
 	switch {
 	case c.sc.InboundBuffered() > 0:
@@ -325,15 +332,15 @@ func (goroutineEngine) read(c *conn, quiet bool) (frame.Frame, error) {
 		}
 	}
 	if s.shuttingDown() {
-		return frame.Frame{}, errStopReading
+		return errStopReading
 	}
 	return c.readFrame()
 }
 
 // await waits, without a buffer, for the next frame's first bytes, with the
-// idle timeout, then reads the frame. It reports handed if a fresh
-// goroutine took the connection over (see wait).
-func (e goroutineEngine) await(c *conn) (frame.Frame, bool, error) {
+// idle timeout, then reads the frame into c.req. It reports handed if a
+// fresh goroutine took the connection over (see wait).
+func (e goroutineEngine) await(c *conn) (handed bool, err error) {
 	s := c.srv
 	if c.g.quiet && c.state != StateNew {
 		c.setState(StateIdle)
@@ -343,14 +350,13 @@ func (e goroutineEngine) await(c *conn) (frame.Frame, bool, error) {
 		idleAt = time.Now().Add(s.IdleTimeout)
 	}
 	if handed, err := e.wait(c, false, idleAt); handed || err != nil {
-		return frame.Frame{}, handed, err
+		return handed, err
 	}
 	c.frameBegan()
 	if s.shuttingDown() {
-		return frame.Frame{}, false, errStopReading
+		return false, errStopReading
 	}
-	f, err := c.readFrame()
-	return f, false, err
+	return false, c.readFrame()
 }
 
 // rehomeAfter is how long a connection waits for input on the goroutine
@@ -410,22 +416,21 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 func (e goroutineEngine) rewait(c *conn, idleAt time.Time) {
 	c.setReadDeadline(idleAt)
 	_, err := e.wait(c, true, idleAt)
-	var f frame.Frame
 	if err == nil {
 		c.frameBegan()
-		f, err = c.readFrame()
+		err = c.readFrame()
 	}
 	c.g.wmu.Lock()
-	e.run(c, f, err)
+	e.run(c, err == nil, err)
 }
 
-// readFrame reads a frame, reading on if the rehoming deadline, armed
-// lazily, interrupts it: that is no timeout.
-func (c *conn) readFrame() (frame.Frame, error) {
+// readFrame reads a frame into c.req, reading on if the rehoming deadline,
+// armed lazily, interrupts it: that is no timeout.
+func (c *conn) readFrame() error {
 	for {
-		f, err := c.sc.ReadFrame()
+		err := c.sc.ReadFrameTo(&c.req.Frame)
 		if err == nil || c.g.rehomeAt.IsZero() || !errors.Is(err, os.ErrDeadlineExceeded) || c.srv.shuttingDown() {
-			return f, err
+			return err
 		}
 		c.g.rehomeAt = time.Time{}
 		c.setReadDeadline(time.Time{})

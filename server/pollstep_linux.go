@@ -56,8 +56,30 @@ func (l *loop) serveFrames(p *pollConn, read bool) (out outcome, lost bool) {
 	c.req.c = c // the loop's Request serves each of its connections in turn
 	c.beginBatch()
 	p.canRead = read && !p.is(stopping) && !c.srv.shuttingDown()
-	blocker := l.e.blocker
 	w := l.enter(p)
+	out, lost = l.frames(p, w)
+	p.canRead = false
+	if !lost && !l.word.CompareAndSwap(w, w&^busy) {
+		lost = true // the watchdog handed the loop off
+	}
+	if lost {
+		p.outcome = out
+		p.post(todoBack)
+	}
+	return out, lost
+}
+
+// frames is serveFrames' loop over p's frames, in the batch whose word is
+// w. It recovers a handler's panic once for the whole batch.
+func (l *loop) frames(p *pollConn, w uint64) (out outcome, lost bool) {
+	c := p.c
+	defer func() {
+		if v := recover(); v != nil {
+			c.handlerPanicked(v)
+			out = outAbort
+		}
+	}()
+	blocker := l.e.blocker
 	for {
 		if c.overLimit() {
 			// Stop reading until replies are Done; their answers may free
@@ -107,14 +129,6 @@ func (l *loop) serveFrames(p *pollConn, read bool) (out outcome, lost bool) {
 				break
 			}
 		}
-	}
-	p.canRead = false
-	if !lost && !l.word.CompareAndSwap(w, w&^busy) {
-		lost = true // the watchdog handed the loop off
-	}
-	if lost {
-		p.outcome = out
-		p.post(todoBack)
 	}
 	return out, lost
 }

@@ -75,6 +75,14 @@ func (c *Conn) TryReadFrame() (frame.Frame, bool, error) {
 	return c.cur, ok, err
 }
 
+// TryReadFrameTo is [Conn.TryReadFrame] into *f, which a server keeps for
+// the request it serves: the frame is not copied on the way. Unless it
+// reports true, *f holds no frame to use.
+func (c *Conn) TryReadFrameTo(f *frame.Frame) (bool, error) {
+	c.releaseFrame()
+	return c.next(f)
+}
+
 // InboundBuffered returns the number of bytes received and not yet returned
 // as frames or skipped: complete frames waiting, and the start of an
 // incomplete one.
