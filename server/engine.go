@@ -10,7 +10,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
 )
 
 // An engine runs connections: it decides which goroutine reads, serves and
