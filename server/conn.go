@@ -124,6 +124,13 @@ func newConn(s *Server, eng engine, nc net.Conn, ctx context.Context) *conn {
 func (c *conn) logger() *slog.Logger { return c.srv.logger() }
 func (c *conn) metrics() Metrics     { return c.srv.metrics() }
 
+// lendingReadSize is the size to start with of the buffers of a connection
+// that holds them only while it has input: a poll engine connection, or a
+// goroutine engine one over a socket. They can be larger than those of a
+// connection that keeps them while it waits: more frames per read, and
+// fewer frames too large for the first buffer.
+const lendingReadSize = 16 << 10
+
 // newStream returns a framed stream over rw with the server's settings,
 // and buffers of readSize bytes to start with (0: the stream's default).
 func (s *Server) newStream(rw io.ReadWriter, readSize int) *stream.Conn {

@@ -99,7 +99,12 @@ type goroutineReplies struct {
 func (goroutineEngine) attach(c *conn) {
 	c.g = new(goroutineConn)
 	c.req = &Request{c: c}
-	c.sc = c.srv.newStream(goroutineReader(c), 0)
+	rw := goroutineReader(c)
+	readSize := 0 // the stream's default, for a connection that keeps its buffer
+	if c.g.rc != nil {
+		readSize = lendingReadSize
+	}
+	c.sc = c.srv.newStream(rw, readSize)
 }
 
 // goroutineReader returns what c's stream reads from and writes to.

@@ -299,12 +299,6 @@ func (l *loop) idle(p *pollConn) {
 	}
 }
 
-// pollReadSize is the size of a poll connection's buffers to start with. A
-// connection holds them only while it has work, so they can be larger than
-// the goroutine engine's, whose connections keep them while they wait:
-// more frames per read, and fewer frames too large for the first buffer.
-const pollReadSize = 16 << 10
-
 // activate gives p a stream if it has none.
 func (l *loop) activate(p *pollConn) {
 	c := p.c
@@ -318,7 +312,7 @@ func (l *loop) activate(p *pollConn) {
 		c.sc.Reset((*rawIO)(p), p.offset)
 		return
 	}
-	c.sc = c.srv.newStream((*rawIO)(p), pollReadSize)
+	c.sc = c.srv.newStream((*rawIO)(p), lendingReadSize)
 	if p.offset != 0 {
 		c.sc.Reset((*rawIO)(p), p.offset)
 	}
