@@ -10,6 +10,7 @@ import (
 
 	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/internal/wktest"
 )
 
 // recorder is a PacketConn that keeps what is written to it.
@@ -39,10 +40,10 @@ func FuzzDatagram(f *testing.F) {
 		b, _ := frame.Append(orders.Framing(), nil, frame.Meta{Type: orders.TypeNewOrder, ID: id}, newOrder(id))
 		return b
 	}
-	f.Add(specVector)
+	f.Add(wktest.Unhex(f, wktest.SpecVector))
 	f.Add(append(order(1), order(2)...))
 	f.Add(append(order(1), order(2)[:30]...))
-	f.Add(append(order(1), mustHex("574b 0103 0000 0006 0011 0000")...))
+	f.Add(append(order(1), wktest.Unhex(f, "574b 0103 0000 0006 0011 0000")...))
 	f.Add(orders.AppendError(nil, 5, orders.CodeMalformed, "x"))
 	f.Add(bytes.Repeat(order(3), 12))
 	f.Add([]byte{})

@@ -2,38 +2,16 @@ package dgram
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
 )
-
-// specVector is the NewOrder test vector of the orders spec: request id 7,
-// order 42.
-var specVector = mustHex(`
-574b 0103 0000 0007 0000 001d
-0000 0000 0000 002a
-0000 03e9
-a0
-0000 0002 dfd1 c040
-0000 0064
-03 6162 63
-e6b5 c777`)
-
-func mustHex(s string) []byte {
-	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
 
 // serverTime is the server time the test handler puts in every OrderAck.
 const serverTime = 1_700_000_000_000_000_000

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/internal/wktest"
 	"github.com/wirekit/wirekit/stream"
 )
 
@@ -65,7 +66,7 @@ func TestShutdownAnswers(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(pc) }()
 	c := dial(t, pc.LocalAddr().(*net.UDPAddr).AddrPort(), 0)
-	if _, err := c.NetConn().Write(specVector); err != nil {
+	if _, err := c.NetConn().Write(wktest.Unhex(t, wktest.SpecVector)); err != nil {
 		t.Fatal(err)
 	}
 	<-entered
@@ -97,7 +98,7 @@ func TestShutdownTimeout(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(pc) }()
 	c := dial(t, pc.LocalAddr().(*net.UDPAddr).AddrPort(), 0)
-	if _, err := c.NetConn().Write(specVector); err != nil {
+	if _, err := c.NetConn().Write(wktest.Unhex(t, wktest.SpecVector)); err != nil {
 		t.Fatal(err)
 	}
 	<-entered
@@ -136,7 +137,7 @@ func TestListenAndServe(t *testing.T) {
 	go func() { served <- s.ListenAndServe("127.0.0.1:0") }()
 	waitFor(t, "ListenAndServe to start", func() bool { return len(s.snapshot()) == 1 })
 	c := dial(t, s.snapshot()[0].pc.LocalAddr().(*net.UDPAddr).AddrPort(), 0)
-	if _, err := c.NetConn().Write(specVector); err != nil {
+	if _, err := c.NetConn().Write(wktest.Unhex(t, wktest.SpecVector)); err != nil {
 		t.Fatal(err)
 	}
 	if f, _ := readAck(t, c); f.ID != 7 {
@@ -215,10 +216,10 @@ func TestPoison(t *testing.T) {
 	})
 	s := &Server{Framing: orders.Framing(), Handler: keeper, Poison: true}
 	c := dial(t, start(t, s), 0)
-	if _, err := c.NetConn().Write(append(bytes.Clone(specVector), specVector...)); err != nil {
+	if _, err := c.NetConn().Write(bytes.Repeat(wktest.Unhex(t, wktest.SpecVector), 2)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.NetConn().Write(specVector); err != nil {
+	if _, err := c.NetConn().Write(wktest.Unhex(t, wktest.SpecVector)); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
@@ -315,7 +316,7 @@ func TestWrappedConn(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(wrapped{pc}) }()
 	c := dial(t, pc.LocalAddr().(*net.UDPAddr).AddrPort(), 0)
-	if _, err := c.NetConn().Write(specVector); err != nil {
+	if _, err := c.NetConn().Write(wktest.Unhex(t, wktest.SpecVector)); err != nil {
 		t.Fatal(err)
 	}
 	if f, _ := readAck(t, c); f.ID != 7 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/internal/wktest"
 )
 
 var (
@@ -89,9 +90,10 @@ func TestServeFlushesFullBatch(t *testing.T) {
 	}
 	rec := &batchRecorder{}
 	ep.io, ep.msgs = rec, make([]message, 4)
+	vector := wktest.Unhex(t, wktest.SpecVector)
 	ms := make([]message, 10)
 	for i := range ms {
-		ms[i] = message{buf: specVector, n: len(specVector), peer: netip.AddrPortFrom(peerA.Addr(), uint16(i+1))}
+		ms[i] = message{buf: vector, n: len(vector), peer: netip.AddrPortFrom(peerA.Addr(), uint16(i+1))}
 	}
 	ep.serve(ms)
 	if want := []int{4, 4, 2}; !slices.Equal(rec.writes, want) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/internal/wktest"
 )
 
 // TestOrdersRoundTrip sends the spec's NewOrder test vector, byte for byte,
@@ -21,7 +22,7 @@ func TestOrdersRoundTrip(t *testing.T) {
 			s := &Server{Framing: orders.Framing(), Handler: answer, Batch: e.batch}
 			c := dial(t, start(t, s), 0)
 
-			if _, err := c.NetConn().Write(specVector); err != nil {
+			if _, err := c.NetConn().Write(wktest.Unhex(t, wktest.SpecVector)); err != nil {
 				t.Fatal(err)
 			}
 			f, ack := readAck(t, c)
@@ -196,7 +197,7 @@ func TestMalformedDropped(t *testing.T) {
 				{"bad checksum", cat(order(2), order(3), corrupt(order(4), len(o)-1)), []uint64{2, 3}},
 				{"bad magic", corrupt(o, 0), nil},
 				{"bad version", corrupt(o, 2), nil},
-				{"too large", cat(order(5), mustHex("574b 0103 0000 0006 0011 0000")), []uint64{5}},
+				{"too large", cat(order(5), wktest.Unhex(t, "574b 0103 0000 0006 0011 0000")), []uint64{5}},
 				{"oversized", bytes.Repeat(order(6), 12), nil}, // 540 bytes
 			}
 			for i, tc := range cases {

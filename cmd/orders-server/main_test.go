@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/internal/wktest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -71,9 +71,7 @@ func testServe(t *testing.T, extra ...string) {
 	}
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(10 * time.Second))
-	// The spec's test vector: NewOrder id 7, order 42.
-	vector, _ := hex.DecodeString("574b0103000000070000001d" + "000000000000002a" + "000003e9" + "a0" + "00000002dfd1c040" + "00000064" + "03616263" + "e6b5c777")
-	if _, err := nc.Write(vector); err != nil {
+	if _, err := nc.Write(wktest.Unhex(t, wktest.SpecVector)); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 12+19+4)

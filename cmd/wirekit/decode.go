@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -39,12 +38,7 @@ flags:
 
 // runDecode is the decode command.
 func runDecode(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("decode", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, decodeUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("decode", decodeUsage, stderr)
 	hexIn := fs.String("hex", "", "decode the frames in `HEX`")
 	pcap := fs.String("pcap", "", "decode the frames in the capture `FILE`")
 	asJSON := fs.Bool("json", false, "print JSON: an array of frames, each with its tree")

@@ -19,6 +19,7 @@ import (
 	"github.com/wirekit/wirekit/internal/protocoltest"
 	"github.com/wirekit/wirekit/internal/protocoltest/traffic"
 	"github.com/wirekit/wirekit/internal/tshark"
+	"github.com/wirekit/wirekit/internal/wktest"
 	"github.com/wirekit/wirekit/trace"
 )
 
@@ -268,8 +269,7 @@ func agree(t *testing.T, schema, lua, file string) {
 }
 
 func TestDecodeHex(t *testing.T) {
-	vector := "574b 0103 0000 0007 0000 001d 0000 0000 0000 002a 0000 03e9 a0 0000 0002 dfd1 c040 0000 0064 03 6162 63 e6b5 c777"
-	out := runOK(t, "", "decode", ordersWire, "--hex", vector)
+	out := runOK(t, "", "decode", ordersWire, "--hex", wktest.SpecVector)
 	for _, want := range []string{
 		`frame 1 (offset 0): NewOrder id=7 order_id=42 instrument=1001 sell ioc price=12345000000 qty=100 tag="abc"` + "\n",
 		"24        orders.new_order.side        1 (sell)\n",
@@ -280,7 +280,7 @@ func TestDecodeHex(t *testing.T) {
 		}
 	}
 	// The same frame, twice, as bytes on standard input; then cut short.
-	raw, err := parseHex(vector)
+	raw, err := parseHex(wktest.SpecVector)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,16 +60,15 @@ func ordersHTTP() http.Handler {
 	return mux
 }
 
-// placeJSON applies the spec's order checks, those of package orders (the
-// checks of ordersvc, which the wirekit server runs, are not exported).
+// placeJSON applies the spec's order checks, those of package orders, which
+// ordersvc runs for the wirekit server too.
 func placeJSON(w http.ResponseWriter, r *http.Request) {
 	var req httpOrder
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	side, ok := enumNamed(req.Side, orderspb.SideBuy, orderspb.SideSell)
-	if !ok {
+	if _, ok := enumNamed(req.Side, orderspb.SideBuy, orderspb.SideSell); !ok {
 		http.Error(w, fmt.Sprintf("side %q is not buy or sell", req.Side), http.StatusBadRequest)
 		return
 	}
@@ -77,11 +76,7 @@ func placeJSON(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		tif = 3
 	}
-	o := orders.NewOrder{
-		OrderID: req.OrderID, Instrument: req.Instrument, Side: orders.Side(side), TIF: orders.TIF(tif),
-		Price: req.Price, Qty: req.Qty,
-	}
-	reason := orderspb.Reason(o.Check()) // the spec numbers reasons the same in both
+	reason := orderspb.Reason(orders.CheckOrder(req.Qty, req.Price, req.Instrument, orders.TIF(tif)))
 	status := orderspb.StatusAccepted
 	if reason != orderspb.ReasonNone {
 		status = orderspb.StatusRejected

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,27 +20,10 @@ flags:
 
 // runDoc is the doc command.
 func runDoc(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("doc", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, docUsage)
-		fs.PrintDefaults()
-	}
+	fs := newFlagSet("doc", docUsage, stderr)
 	out := fs.String("o", ".", "write the files to `DIR`, which is created if need be")
-	files, code := parseArgs(fs, args)
-	if code >= 0 {
-		return code
-	}
-	if len(files) != 1 {
-		fs.Usage()
-		return 2
-	}
-	err := func() error {
-		f, err := schema.ParseFile(files[0])
-		if err != nil {
-			return err
-		}
-		gen, err := doc.Generate(f, doc.Options{Source: filepath.Base(files[0])})
+	return runOnSchema(fs, args, stderr, func(f *schema.File, file string) error {
+		gen, err := doc.Generate(f, doc.Options{Source: filepath.Base(file)})
 		if err != nil {
 			return err
 		}
@@ -50,17 +31,10 @@ func runDoc(args []string, stdout, stderr io.Writer) int {
 			return err
 		}
 		for _, gf := range gen {
-			name := filepath.Join(*out, gf.Name)
-			if err := os.WriteFile(name, gf.Content, 0o644); err != nil {
+			if err := writeFile(*out, gf.Name, gf.Content, stdout); err != nil {
 				return err
 			}
-			fmt.Fprintln(stdout, "wrote", name)
 		}
 		return nil
-	}()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
-	}
-	return 0
+	})
 }

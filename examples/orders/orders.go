@@ -191,14 +191,23 @@ const (
 // Check applies the spec's order checks in their order and returns the first
 // that fails, or ReasonNone.
 func (o *NewOrder) Check() Reason {
+	return CheckOrder(o.Qty, o.Price, o.Instrument, o.TIF)
+}
+
+// CheckOrder is the spec's order checks on an order's fields, for the
+// services that decode orders into types of their own (ordersvc's generated
+// orderspb.NewOrder): the rule lives here once. The spec numbers the reasons,
+// so they convert by value to orderspb.Reason. It is small enough to inline
+// into a per-request handler.
+func CheckOrder(qty uint32, price int64, instrument uint32, tif TIF) Reason {
 	switch {
-	case o.Qty == 0:
+	case qty == 0:
 		return ReasonBadQty
-	case o.Price <= 0:
+	case price <= 0:
 		return ReasonBadPrice
-	case o.Instrument == 0:
+	case instrument == 0:
 		return ReasonBadInstrument
-	case o.TIF == 3:
+	case tif == 3:
 		return ReasonBadTIF
 	}
 	return ReasonNone

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wirekit/wirekit/internal/protocoltest"
+	"github.com/wirekit/wirekit/internal/wktest"
 	"github.com/wirekit/wirekit/schema"
 	"github.com/wirekit/wirekit/schema/dissect"
 	"github.com/wirekit/wirekit/wire"
@@ -56,19 +57,8 @@ func check(t *testing.T, what string, got, want []string) {
 	}
 }
 
-// specVector is the test vector of shared/spec/orders-v1.md.
-var specVector = []byte{
-	0x57, 0x4b, 0x01, 0x03, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x1d,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,
-	0x00, 0x00, 0x03, 0xe9,
-	0xa0,
-	0x00, 0x00, 0x00, 0x02, 0xdf, 0xd1, 0xc0, 0x40,
-	0x00, 0x00, 0x00, 0x64,
-	0x03, 0x61, 0x62, 0x63,
-	0xe6, 0xb5, 0xc7, 0x77,
-}
-
 func TestOrders(t *testing.T) {
+	specVector := wktest.Unhex(t, wktest.SpecVector)
 	p := protocol(t, ordersWire)
 	stream := slices.Clone(specVector)
 	for _, fr := range [][]byte{
@@ -99,6 +89,7 @@ func TestOrders(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
+	specVector := wktest.Unhex(t, wktest.SpecVector)
 	p := protocol(t, ordersWire)
 	for _, tt := range []struct {
 		frame []byte
@@ -136,6 +127,7 @@ func TestTelemetry(t *testing.T) {
 }
 
 func TestFrameLen(t *testing.T) {
+	specVector := wktest.Unhex(t, wktest.SpecVector)
 	orders, telemetry := protocol(t, ordersWire), protocol(t, telemetryWire)
 	big := slices.Clone(specVector)
 	binary.BigEndian.PutUint32(big[8:], 1<<20+1)
@@ -173,6 +165,7 @@ func TestFrameLen(t *testing.T) {
 }
 
 func TestProblems(t *testing.T) {
+	specVector := wktest.Unhex(t, wktest.SpecVector)
 	p := protocol(t, telemetryWire)
 	bad := protocoltest.Telemetry{Msg: &protocoltest.Batch{Battery: 101, Readings: []protocoltest.Reading{{Level: 7, Sensor: 1}}}}.Bytes()
 	got := strings.Join(lines(p.Frame(bad).Root), "\n")
@@ -256,6 +249,7 @@ func TestNewErrors(t *testing.T) {
 }
 
 func TestWriteText(t *testing.T) {
+	specVector := wktest.Unhex(t, wktest.SpecVector)
 	p := protocol(t, ordersWire)
 	var b bytes.Buffer
 	if err := p.Frame(specVector).Root.WriteText(&b); err != nil {

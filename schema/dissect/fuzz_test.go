@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wirekit/wirekit/internal/protocoltest"
+	"github.com/wirekit/wirekit/internal/wktest"
 	"github.com/wirekit/wirekit/schema/dissect"
 )
 
@@ -12,7 +13,7 @@ import (
 // must not panic, every item must lie inside the
 // input, and Frame must take the length FrameLen reads.
 func FuzzFrame(f *testing.F) {
-	f.Add(specVector)
+	f.Add(wktest.Unhex(f, wktest.SpecVector))
 	for _, dg := range protocoltest.TelemetryRequests() {
 		for _, tf := range dg {
 			f.Add(tf.Bytes())

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/examples/orders/orderspb"
 	"github.com/wirekit/wirekit/frame"
 	"github.com/wirekit/wirekit/server"
@@ -49,21 +50,11 @@ func (*service) Echo(_ *server.Request, req orderspb.EchoRequest) (orderspb.Echo
 	return orderspb.EchoResponse{Payload: req.Payload}, nil
 }
 
-// Place accepts or rejects an order with the spec's checks, in the spec's
-// order: the first that fails gives the reason.
+// Place accepts or rejects an order with the spec's checks, those of package
+// orders: the first that fails gives the reason.
 func (*service) Place(_ *server.Request, o orderspb.NewOrder) (orderspb.OrderAck, error) {
 	ack := orderspb.OrderAck{OrderID: o.OrderID, ServerTime: uint64(time.Now().UnixNano())}
-	switch {
-	case o.Qty == 0:
-		ack.Reason = orderspb.ReasonBadQty
-	case o.Price <= 0:
-		ack.Reason = orderspb.ReasonBadPrice
-	case o.Instrument == 0:
-		ack.Reason = orderspb.ReasonBadInstrument
-	case o.Tif == 3:
-		ack.Reason = orderspb.ReasonBadTif
-	}
-	if ack.Reason != orderspb.ReasonNone {
+	if ack.Reason = orderspb.Reason(orders.CheckOrder(o.Qty, o.Price, o.Instrument, orders.TIF(o.Tif))); ack.Reason != orderspb.ReasonNone {
 		ack.Status = orderspb.StatusRejected
 	}
 	return ack, nil
