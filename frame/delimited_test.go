@@ -96,7 +96,7 @@ func TestDelimitedVectors(t *testing.T) {
 
 func TestDelimitedFrameParts(t *testing.T) {
 	f, n, err := Next(Lines(), []byte("hi\r\nnext"))
-	if err != nil || n != 4 || string(f.Raw) != "hi\r\n" || string(f.Payload) != "hi" || f.Meta.Prefix != nil {
+	if err != nil || n != 4 || string(f.Raw) != "hi\r\n" || string(f.Payload) != "hi" || f.Prefix != nil {
 		t.Errorf("Split = %+v, %d, %v", f, n, err)
 	}
 }

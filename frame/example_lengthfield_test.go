@@ -128,7 +128,7 @@ func ExampleLengthField_littleEndian() {
 }
 
 // Netty's fourth example: a 2-byte header before a 3-byte length. The header
-// is handed out as Meta.Prefix.
+// is handed out as Frame.Prefix.
 //
 // Input:
 //
@@ -243,8 +243,8 @@ func ExampleLengthField_maxFrame() {
 	// 0 frame: frame too large at offset 1: length value 12 describes a frame longer than the max of 14 bytes
 }
 
-// Writing: Begin appends Meta.Prefix and a blank length field, the caller
-// appends the body (what follows the length field), and Finish fills in the
+// Writing: Begin appends the prefix bytes, zeros for the caller to fill,
+// and a blank length field, the caller appends the body (what follows the length field), and Finish fills in the
 // length. With the default Strip the Payload read back is the body; with
 // StripNone it is the whole frame.
 //
@@ -256,7 +256,8 @@ func ExampleLengthField_maxFrame() {
 func ExampleLengthField_writing() {
 	cfg := frame.LengthFieldConfig{Offset: 1, Width: 2}
 	f, _ := frame.NewLengthField(cfg)
-	dst, m := f.Begin(nil, frame.Meta{Prefix: []byte{7}})
+	dst, m := f.Begin(nil, frame.Meta{})
+	dst[m.Start()] = 7 // the Offset bytes of prefix
 	dst = append(dst, "hello"...)
 	dst, err := f.Finish(dst, m, nil)
 	fmt.Printf("% x %v\n", dst, err)

@@ -79,6 +79,9 @@ type Frame struct {
 	// Payload is the frame's body: what the framing hands to a codec. It is
 	// a sub-slice of Raw.
 	Payload []byte
+	// Prefix is, for LengthField, the bytes before the length field
+	// (LengthField.Offset bytes): a sub-slice of Raw.
+	Prefix []byte
 	// Meta holds the header fields the framing read. Framings without such
 	// fields leave it zero.
 	Meta
@@ -91,9 +94,10 @@ type Meta struct {
 	Version uint8  // protocol version, for framings with a version field
 	Type    uint32 // message type, for framings with a type field
 	ID      uint64 // request id, for framings with an id field
-	// Prefix holds, for LengthField, the bytes written before the length
-	// field (LengthField.Offset bytes; missing bytes are written as zeros).
-	Prefix []byte
+	// Meta is three words and no more, so that Framing.Begin(dst, Meta)
+	// passes it in registers: a larger Meta goes through memory, stored
+	// field by field and copied whole, which stalls the processor on
+	// every frame written (LengthField's prefix is in Frame for that).
 }
 
 // Clone returns a copy of f that owns its bytes, for keeping a frame after the

@@ -79,12 +79,12 @@ func FuzzLengthField(f *testing.F) {
 		// Writing the input as a body reads back as the same body, with or
 		// without a tail.
 		prefix := in[:min(cfg.Offset, len(in))]
-		out, err := Append(x, nil, Meta{Prefix: prefix}, in)
+		out, err := appendPrefixed(x, nil, prefix, in)
 		hdr := x.offset + x.width
 		if n := hdr + len(in); (n > x.MaxFrame()) != errors.Is(err, TooLarge) || (n < x.minFrame) != errors.Is(err, BadBody) {
 			t.Fatalf("%+v: Append of a %d-byte frame: %v", cfg, n, err)
 		}
-		dst, m := x.Begin([]byte("old"), Meta{Prefix: prefix})
+		dst, m := beginPrefixed(x, []byte("old"), prefix)
 		dst = append(dst, in[:len(in)/2]...)
 		dst, err1 := x.Finish(dst, m, in[len(in)/2:])
 		if !sameError(err, err1) {

@@ -22,7 +22,7 @@ const defaultMaxFrame = 8 << 20
 type LengthFieldConfig struct {
 	// Offset is the number of bytes before the length field (Netty's
 	// lengthFieldOffset, tokio's length_field_offset). Split hands them out
-	// as Meta.Prefix; Begin writes Meta.Prefix there.
+	// as Frame.Prefix; Begin writes zeros there, for the caller to fill.
 	Offset int
 	// Width is the length field's size in bytes: 1, 2, 3, 4 or 8 (Netty's
 	// lengthFieldLength, tokio's length_field_length). Zero means 4.
@@ -78,7 +78,7 @@ type LengthFieldConfig struct {
 //	value + Adjustment
 //
 // Split hands out the whole frame as Raw, Raw without its first Strip bytes
-// as Payload, and Raw's first Offset bytes as Meta.Prefix.
+// as Payload, and Raw's first Offset bytes as Frame.Prefix.
 //
 // MaxFrame bounds the frame length: the whole frame on the wire, prefix and
 // length field included, which is what a reader must buffer to hold it.
@@ -90,10 +90,11 @@ type LengthFieldConfig struct {
 // negative Adjustment or CountsHeader) or than Strip is refused with a fatal
 // [BadLength] error at the same offset.
 //
-// Begin writes the header: Meta.Prefix, padded with zeros to Offset bytes,
-// and a blank length field. The caller appends the body, the bytes after the
-// length field, and Finish fills in the value that makes the frame exactly
-// that long. The Payload read back is the body when Strip is left at its
+// Begin writes the header: Offset zero bytes, which the caller may fill
+// with its prefix (they start at the mark's [Mark.Start]), and a blank
+// length field. The caller appends the body, the bytes after the length
+// field, and Finish fills in the value that makes the frame exactly that
+// long. The Payload read back is the body when Strip is left at its
 // default; with another Strip it starts elsewhere: with [StripNone] it is the
 // header and body, with a Strip past the header it lacks the body's first
 // bytes.
@@ -207,28 +208,24 @@ func (x *LengthField) Split(b []byte, f *Frame) (int, error) {
 		return 0, nil
 	}
 	raw := b[:n:n]
-	*f = Frame{Raw: raw, Payload: raw[x.strip:], Meta: Meta{Prefix: raw[:x.offset:x.offset]}}
+	*f = Frame{Raw: raw, Payload: raw[x.strip:], Prefix: raw[:x.offset:x.offset]}
 	return n, nil
 }
 
-// Begin implements [Framing]: it appends Meta.Prefix, padded with zeros to
-// Offset bytes, and a blank length field. A Meta.Prefix longer than Offset
-// makes Finish fail.
-func (x *LengthField) Begin(dst []byte, h Meta) ([]byte, Mark) {
+// Begin implements [Framing]: it appends Offset zero bytes for the prefix,
+// which the caller may overwrite (dst[m.Start():m.Start()+Offset]), and a
+// blank length field.
+func (x *LengthField) Begin(dst []byte, _ Meta) ([]byte, Mark) {
 	start := len(dst)
-	dst = append(dst, h.Prefix...)
-	dst = append(dst, make([]byte, max(x.offset-len(h.Prefix), 0)+x.width)...)
+	dst = append(dst, make([]byte, x.offset+x.width)...)
 	return dst, Mark{start: start, body: len(dst)}
 }
 
 // Finish implements [Framing]: it fills in the length field. It fails with
 // [TooLarge] when the frame would be longer than MaxFrame, and with [BadBody]
-// when Meta.Prefix was longer than Offset or the frame would be shorter than
-// the Adjustment or Strip require. Errors have Offset 0.
+// when the frame would be shorter than the Adjustment or Strip require.
+// Errors have Offset 0.
 func (x *LengthField) Finish(dst []byte, m Mark, tail []byte) ([]byte, error) {
-	if hdr := m.body - m.start; hdr != x.offset+x.width {
-		return dst[:m.start], writeError(BadBody, 0, "Meta.Prefix of "+strconv.Itoa(hdr-x.width)+" bytes is longer than the offset of "+strconv.Itoa(x.offset))
-	}
 	n := len(dst) - m.start + len(tail)
 	if n > x.maxFrame {
 		return dst[:m.start], writeError(TooLarge, 0, "frame of "+strconv.Itoa(n)+" bytes, max "+strconv.Itoa(x.maxFrame))

@@ -194,7 +194,7 @@ func TestLengthFieldVectors(t *testing.T) {
 			}
 			// Writing the bytes after the length field as the body gives
 			// back the frame.
-			got, err := Append(x, []byte("dst"), Meta{Prefix: f.Prefix}, wire[x.offset+x.width:])
+			got, err := appendPrefixed(x, []byte("dst"), f.Prefix, wire[x.offset+x.width:])
 			if err != nil || !bytes.Equal(got[3:], wire) || string(got[:3]) != "dst" {
 				t.Errorf("Append = %x, %v; want dst %x", got, err, wire)
 			}
@@ -232,14 +232,14 @@ func TestLengthFieldMaxFrame(t *testing.T) {
 			hdr := x.offset + x.width
 			prefix := bytes.Repeat([]byte{0xAB}, x.offset)
 
-			ok, err := Append(x, nil, Meta{Prefix: prefix}, make([]byte, m-hdr))
+			ok, err := appendPrefixed(x, nil, prefix, make([]byte, m-hdr))
 			if err != nil {
 				t.Fatalf("Append of a %d-byte frame: %v", m, err)
 			}
 			if f, n, err := Next(x, ok); err != nil || n != m || len(f.Raw) != m {
 				t.Fatalf("Split of a %d-byte frame: n %d, err %v", m, n, err)
 			}
-			if got, err := Append(x, []byte("x"), Meta{Prefix: prefix}, make([]byte, m-hdr+1)); !errors.Is(err, TooLarge) || string(got) != "x" {
+			if got, err := appendPrefixed(x, []byte("x"), prefix, make([]byte, m-hdr+1)); !errors.Is(err, TooLarge) || string(got) != "x" {
 				t.Errorf("Append of a %d-byte frame = %q, %v; want TooLarge and dst untouched", m+1, got, err)
 			}
 			big := bytes.Clone(ok[:hdr])
@@ -376,29 +376,26 @@ func TestLengthFieldLimits(t *testing.T) {
 
 func TestLengthFieldWriteErrors(t *testing.T) {
 	tests := []struct {
-		name   string
-		cfg    LengthFieldConfig
-		prefix string
-		body   int
-		kind   Kind
+		name string
+		cfg  LengthFieldConfig
+		body int
+		kind Kind
 	}{
-		{"prefix longer than offset", LengthFieldConfig{Offset: 2}, "abc", 1, BadBody},
-		{"prefix without offset", LengthFieldConfig{}, "a", 1, BadBody},
-		{"body over max", LengthFieldConfig{Width: 2, MaxFrame: 10}, "", 9, TooLarge},
-		{"body over what the field holds", LengthFieldConfig{Width: 1}, "", 256, TooLarge},
-		{"body shorter than the adjustment", LengthFieldConfig{Width: 1, Adjustment: 3}, "", 2, BadBody},
-		{"frame shorter than strip", LengthFieldConfig{Width: 1, Strip: 4}, "", 2, BadBody},
+		{"body over max", LengthFieldConfig{Width: 2, MaxFrame: 10}, 9, TooLarge},
+		{"body over what the field holds", LengthFieldConfig{Width: 1}, 256, TooLarge},
+		{"body shorter than the adjustment", LengthFieldConfig{Width: 1, Adjustment: 3}, 2, BadBody},
+		{"frame shorter than strip", LengthFieldConfig{Width: 1, Strip: 4}, 2, BadBody},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			x := mustLengthField(t, tt.cfg)
-			got, err := Append(x, []byte("keep"), Meta{Prefix: []byte(tt.prefix)}, make([]byte, tt.body))
+			got, err := Append(x, []byte("keep"), Meta{}, make([]byte, tt.body))
 			if !errors.Is(err, tt.kind) || string(got) != "keep" {
 				t.Errorf("Append = %q, %v; want %v and dst truncated", got, err, tt.kind)
 			}
 		})
 	}
-	// One byte less is fine in each case but the prefix ones.
+	// One byte less is fine.
 	x := mustLengthField(t, LengthFieldConfig{Width: 1, Adjustment: 3})
 	if _, err := Append(x, nil, Meta{}, make([]byte, 3)); err != nil {
 		t.Errorf("a body as long as the adjustment: %v", err)
@@ -407,7 +404,7 @@ func TestLengthFieldWriteErrors(t *testing.T) {
 
 func TestLengthFieldPrefixPadded(t *testing.T) {
 	x := mustLengthField(t, LengthFieldConfig{Offset: 3, Width: 1})
-	got, err := Append(x, nil, Meta{Prefix: []byte{0xAA}}, []byte("hi"))
+	got, err := appendPrefixed(x, nil, []byte{0xAA}, []byte("hi"))
 	if want := wktest.Unhex(t, "aa0000 02 6869"); err != nil || !bytes.Equal(got, want) {
 		t.Errorf("Append = %x, %v; want %x", got, err, want)
 	}
@@ -422,12 +419,12 @@ func TestLengthFieldTail(t *testing.T) {
 	} {
 		x := mustLengthField(t, cfg)
 		body := []byte("0123456789")
-		want, err := Append(x, []byte("old"), Meta{Prefix: []byte("p")[:min(1, cfg.Offset)]}, body)
+		want, err := appendPrefixed(x, []byte("old"), []byte("p")[:min(1, cfg.Offset)], body)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for k := range len(body) + 1 {
-			dst, m := x.Begin([]byte("old"), Meta{Prefix: []byte("p")[:min(1, cfg.Offset)]})
+			dst, m := beginPrefixed(x, []byte("old"), []byte("p")[:min(1, cfg.Offset)])
 			dst = append(dst, body[:k]...)
 			bodyEnd := len(dst)
 			dst, err := x.Finish(dst, m, body[k:])
@@ -456,7 +453,7 @@ func TestLengthFieldChunking(t *testing.T) {
 	var stream []byte
 	for i, body := range []string{"a", "", "hello", strings.Repeat("z", 36)} {
 		var err error
-		stream, err = Append(x, stream, Meta{Prefix: []byte{byte(i)}}, []byte(body))
+		stream, err = appendPrefixed(x, stream, []byte{byte(i)}, []byte(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -490,11 +487,11 @@ func TestLengthFieldZeroAllocs(t *testing.T) {
 		x := mustLengthField(t, cfg)
 		body := make([]byte, 64)
 		buf := make([]byte, 0, 256)
-		meta := Meta{Prefix: []byte{1}[:min(1, cfg.Offset)]}
-		wire, _ := Append(x, nil, meta, body)
+		prefix := []byte{1}[:min(1, cfg.Offset)]
+		wire, _ := appendPrefixed(x, nil, prefix, body)
 		var f Frame
 		allocs := testing.AllocsPerRun(100, func() {
-			dst, m := x.Begin(buf[:0], meta)
+			dst, m := beginPrefixed(x, buf[:0], prefix)
 			dst = append(dst, body[:32]...)
 			if _, err := x.Finish(dst, m, body[32:]); err != nil {
 				t.Fatal(err)
@@ -535,4 +532,18 @@ func TestFramingsConcurrent(t *testing.T) {
 		}
 		wg.Wait()
 	}
+}
+
+// beginPrefixed is Begin with prefix written into the frame's Offset
+// prefix bytes (a shorter prefix leaves zeros after it).
+func beginPrefixed(x *LengthField, dst, prefix []byte) ([]byte, Mark) {
+	dst, m := x.Begin(dst, Meta{})
+	copy(dst[m.Start():m.Start()+x.offset], prefix)
+	return dst, m
+}
+
+// appendPrefixed is Append with prefix, as beginPrefixed writes it.
+func appendPrefixed(x *LengthField, dst, prefix, body []byte) ([]byte, error) {
+	dst, m := beginPrefixed(x, dst, prefix)
+	return x.Finish(append(dst, body...), m, nil)
 }
