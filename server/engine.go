@@ -50,7 +50,7 @@ var aLongTimeAgo = time.Unix(1, 0)
 // syscall.RawConn, peeking at one byte into a field of the conn; only when
 // input has arrived does it take a buffer and read. A connection idle for
 // a second moves that wait to a fresh goroutine, on the smallest stack
-// (see wait). Connections that are no
+// (see wait), and drops its stream (see shed). Connections that are no
 // syscall.Conn (TLS, net.Pipe, wrappers) read into their buffer directly
 // and so keep it while they wait; TLS could not wait otherwise anyway, as
 // the TLS layer may hold decrypted input the socket no longer shows.
@@ -74,17 +74,24 @@ type goroutineConn struct {
 	calls  uint8              // peek's calls in the current wait
 	quiet  bool               // no reply outstanding when the wait began
 
-	// rehomeAt is the read deadline armed for rehoming (see wait) when no
-	// timeout is set; zero if none is.
-	rehomeAt time.Time
+	// rehoming: the read deadline is armed for rehoming (see wait), no
+	// timeout being set.
+	rehoming bool
+
+	// offset is the stream offset of a connection waiting without its
+	// stream (see shed).
+	offset int64
 
 	// lingerMu orders Shutdown's stopReading and a lingering close: a
 	// connection can see the shutdown and begin its lingering close before
 	// stopReading reaches it, and the deadline in the past that
 	// stopReading sets must not cut the linger short (closing with unread
-	// input sends an RST, which can destroy the last answers).
+	// input sends an RST, which can destroy the last answers). It also
+	// orders kill and shed: kill closes the stream, or the socket when
+	// shed has dropped the stream.
 	lingerMu  sync.Mutex
 	lingering bool
+	killed    bool // kill closed the connection while it had no stream
 }
 
 // goroutineReplies is the goroutine engine's state of a connection's
@@ -390,9 +397,9 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 		// deadline passes during a wait; a frame it interrupts is read on
 		// (see readFrame).
 		rehome = true
-		if c.g.rehomeAt.IsZero() {
-			c.g.rehomeAt = time.Now().Add(rehomeAfter)
-			c.setReadDeadline(c.g.rehomeAt)
+		if !c.g.rehoming {
+			c.g.rehoming = true
+			c.setReadDeadline(time.Now().Add(rehomeAfter))
 		}
 	default:
 		now := time.Now()
@@ -408,7 +415,8 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 	c.g.calls = 0
 	err = c.g.rc.Read(c.g.peek)
 	if err != nil && rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
-		c.g.rehomeAt = time.Time{}
+		c.g.rehoming = false
+		shed(c)
 		go e.rewait(c, idleAt)
 		return true, nil
 	}
@@ -420,6 +428,7 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 func (e goroutineEngine) rewait(c *conn, idleAt time.Time) {
 	c.setReadDeadline(idleAt)
 	_, err := e.wait(c, true, idleAt)
+	unshed(c)
 	if err == nil {
 		c.frameBegan()
 		err = c.readFrame()
@@ -428,15 +437,55 @@ func (e goroutineEngine) rewait(c *conn, idleAt time.Time) {
 	e.run(c, err == nil, err)
 }
 
+// shed drops the stream and the Request of a connection that moves its
+// wait to a fresh goroutine, if the stream holds nothing and no reply is
+// outstanding: without buffers they still take some 550 bytes, an eighth of
+// what an idle connection costs, and a connection idle for a second can
+// afford new ones when it wakes. The writer goroutine, which may still be
+// ending, writes nothing while the stream is dropped (see writeLoop); kill
+// closes the socket itself.
+func shed(c *conn) {
+	c.g.wmu.Lock()
+	defer c.g.wmu.Unlock()
+	if !c.g.quiet || !c.sc.Idle() {
+		return
+	}
+	c.g.lingerMu.Lock()
+	c.g.offset = c.sc.Offset()
+	c.sc = nil
+	c.g.lingerMu.Unlock()
+	c.req = nil
+}
+
+// unshed gives a connection back the stream and the Request that shed
+// dropped: a stream counting on from the offset, closed if kill came in the
+// meantime.
+func unshed(c *conn) {
+	if c.sc != nil {
+		return
+	}
+	sc := c.srv.newStream(c.nc, lendingReadSize)
+	sc.Reset(c.nc, c.g.offset)
+	c.req = &Request{c: c}
+	c.g.wmu.Lock()
+	c.g.lingerMu.Lock()
+	c.sc = sc
+	if c.g.killed {
+		sc.Close()
+	}
+	c.g.lingerMu.Unlock()
+	c.g.wmu.Unlock()
+}
+
 // readFrame reads a frame into c.req, reading on if the rehoming deadline,
 // armed lazily, interrupts it: that is no timeout.
 func (c *conn) readFrame() error {
 	for {
 		err := c.sc.ReadFrameTo(&c.req.Frame)
-		if err == nil || c.g.rehomeAt.IsZero() || !errors.Is(err, os.ErrDeadlineExceeded) || c.srv.shuttingDown() {
+		if err == nil || !c.g.rehoming || !errors.Is(err, os.ErrDeadlineExceeded) || c.srv.shuttingDown() {
 			return err
 		}
-		c.g.rehomeAt = time.Time{}
+		c.g.rehoming = false
 		c.setReadDeadline(time.Time{})
 	}
 }
@@ -553,7 +602,17 @@ func (goroutineEngine) stopReading(c *conn) {
 	}
 }
 
-func (goroutineEngine) kill(c *conn) { c.sc.Close() }
+func (goroutineEngine) kill(c *conn) {
+	g := c.g
+	g.lingerMu.Lock()
+	defer g.lingerMu.Unlock()
+	if c.sc == nil { // waiting without it (see shed)
+		g.killed = true
+		c.nc.Close()
+		return
+	}
+	c.sc.Close()
+}
 
 // startWriter starts the writer goroutine unless it runs. The caller holds
 // c.g.wmu, has seen replies outstanding, and is about to wait for input.
@@ -583,7 +642,10 @@ func (goroutineEngine) writeLoop(c *conn) {
 			c.g.wmu.Unlock()
 			return
 		}
-		err := c.flush()
+		var err error
+		if c.sc != nil { // else nothing is outstanding (see shed)
+			err = c.flush()
+		}
 		c.g.wmu.Unlock()
 		if err != nil {
 			c.sc.Close() // the connection's goroutine sees its read fail

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -99,4 +101,38 @@ func TestRehomedConnectionsServeOn(t *testing.T) {
 			t.Errorf("closed %v after the last frame, IdleTimeout %v", d, idle)
 		}
 	})
+}
+
+// TestRehomedConnectionsEnd (the goroutine engine's rehoming): a
+// connection waiting on a fresh goroutine, without its stream, is still
+// closed by Server.Close and by Shutdown, fresh or used.
+func TestRehomedConnectionsEnd(t *testing.T) {
+	t.Parallel()
+	for _, end := range []string{"Close", "Shutdown"} {
+		for _, used := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/used=%t", end, used), func(t *testing.T) {
+				t.Parallel()
+				s := &Server{Engine: EngineGoroutine}
+				c := dial(t, "tcp", serveTCP(t, s))
+				if used {
+					c.roundTrip(1, "before")
+				}
+				time.Sleep(rehomeAfter + 300*time.Millisecond)
+				done := make(chan error, 1)
+				if end == "Close" {
+					done <- s.Close()
+				} else {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					go func() { done <- s.Shutdown(ctx) }()
+				}
+				if d := c.expectClosed(); d > 5*time.Second {
+					t.Errorf("closed after %v", d)
+				}
+				if err := <-done; err != nil {
+					t.Errorf("%s: %v", end, err)
+				}
+			})
+		}
+	}
 }
