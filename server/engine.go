@@ -69,6 +69,8 @@ type goroutineConn struct {
 
 	rc     syscall.RawConn    // nil: no readiness wait, read with the buffer
 	peek   func(uintptr) bool // built once: a func value passed to rc.Read
+	check  func(uintptr) bool // likewise, to learn whether input is waiting
+	ready  bool               // check's answer
 	phased *phasedConn        // timeouts on a connection without rc
 	one    [1]byte            // the byte peek reads into
 	calls  uint8              // peek's calls in the current wait
@@ -120,6 +122,7 @@ func goroutineReader(c *conn) io.ReadWriter {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.g.rc = rc
 			c.g.peek = peekFunc(&c.g.one, &c.g.calls)
+			c.g.check = readyFunc(&c.g.one, &c.g.ready)
 			return c.nc
 		}
 	}
@@ -245,6 +248,15 @@ func (e goroutineEngine) loop(c *conn, has bool, err error) (end loopEnd) {
 		if has, err = c.sc.TryReadFrameTo(&c.req.Frame); has || err != nil {
 			continue
 		}
+		// The rest of a frame begun in the buffer may be in the socket
+		// already, when a batch is larger than one read: taken now, the
+		// answers so far go out in one write with those after it, not in
+		// two. One read only, which cannot block: the answers must not
+		// wait for a peer that is slow to finish its frame.
+		if c.sc.InboundBuffered() > 0 && e.inputWaiting(c) {
+			err = c.sc.Fill()
+			continue
+		}
 		// Every complete frame read is answered: one write for all.
 		if c.flush() != nil {
 			return endAbort
@@ -318,6 +330,16 @@ func ends(graceful bool) loopEnd {
 		return endGraceful
 	}
 	return endAbort
+}
+
+// inputWaiting reports whether c's socket has input to read now.
+func (goroutineEngine) inputWaiting(c *conn) bool {
+	if c.g.rc == nil {
+		return false
+	}
+	c.g.ready = false
+	c.g.rc.Read(c.g.check) // an error (a deadline passed) leaves ready false
+	return c.g.ready
 }
 
 // read reads the next frame on a connection that cannot wait without a

@@ -30,12 +30,28 @@ func peekFunc(one *[1]byte, calls *uint8) func(fd uintptr) bool {
 			return true
 		}
 		*calls++
-		for {
-			_, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&one[0])), 1,
-				syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
-			if errno != syscall.EINTR {
-				return errno != syscall.EAGAIN
-			}
+		return peek(fd, one)
+	}
+}
+
+// readyFunc returns the function a connection passes to
+// syscall.RawConn.Read to learn whether input is waiting, without waiting:
+// it sets *ready and returns true, so the call never parks.
+func readyFunc(one *[1]byte, ready *bool) func(fd uintptr) bool {
+	return func(fd uintptr) bool {
+		*ready = peek(fd, one)
+		return true
+	}
+}
+
+// peek reports whether the socket fd has input, or its end, or an error,
+// to read, peeking at one byte into *one.
+func peek(fd uintptr, one *[1]byte) bool {
+	for {
+		_, _, errno := syscall.RawSyscall6(syscall.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&one[0])), 1,
+			syscall.MSG_PEEK|syscall.MSG_DONTWAIT, 0, 0)
+		if errno != syscall.EINTR {
+			return errno != syscall.EAGAIN
 		}
 	}
 }

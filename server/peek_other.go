@@ -7,3 +7,4 @@ package server
 const canPeek = false
 
 func peekFunc(*[1]byte, *uint8) func(uintptr) bool { return nil }
+func readyFunc(*[1]byte, *bool) func(uintptr) bool { return nil }

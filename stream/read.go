@@ -83,6 +83,24 @@ func (c *Conn) TryReadFrameTo(f *frame.Frame) (bool, error) {
 	return c.next(f)
 }
 
+// Fill reads from the connection once into the inbound buffer, making room
+// for the frame begun there or growing the buffer for it as ReadFrame
+// would, then [Conn.TryReadFrame] or [Conn.TryReadFrameTo] take what is
+// complete. It is for a caller that knows input is waiting (a readiness
+// check) and wants it without the risk of a second read, which could block:
+// a server that would rather send its answers than wait for the rest of a
+// slow frame. It ends the validity of the frame last returned.
+func (c *Conn) Fill() error {
+	c.releaseFrame()
+	if c.fatal != nil {
+		return c.fatal
+	}
+	if err := c.fill(); err != nil {
+		return c.readError(err)
+	}
+	return nil
+}
+
 // InboundBuffered returns the number of bytes received and not yet returned
 // as frames or skipped: complete frames waiting, and the start of an
 // incomplete one.

@@ -469,3 +469,51 @@ func TestReadFrameTo(t *testing.T) {
 		t.Errorf("at the end: %v, frame %+v; want io.EOF and a zero frame", err, f)
 	}
 }
+
+// TestFill: Fill reads once, however little that brings, and
+// TryReadFrameTo then takes the frames it completed; at the end of the
+// input Fill reports the end like ReadFrame, inside a frame too.
+func TestFill(t *testing.T) {
+	wire := appendFrame(appendFrame(nil, payloadN(30, 1)), payloadN(30, 2))
+	r := &chunkReader{data: wire, size: 20}
+	c := New(readWriter{Reader: r}, tf, Config{})
+	var f frame.Frame
+	var got [][]byte
+	for range 10 {
+		if ok, err := c.TryReadFrameTo(&f); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			got = append(got, bytes.Clone(f.Payload))
+			continue
+		}
+		reads := r.reads
+		err := c.Fill()
+		if r.reads != reads+1 {
+			t.Fatalf("Fill made %d reads, want 1", r.reads-reads)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) || len(got) != 2 {
+				t.Fatalf("Fill: %v after %d frames", err, len(got))
+			}
+			break
+		}
+	}
+	if len(got) != 2 || !bytes.Equal(got[0], payloadN(30, 1)) || !bytes.Equal(got[1], payloadN(30, 2)) {
+		t.Fatalf("frames %q", got)
+	}
+
+	half := &chunkReader{data: wire[:len(wire)/2+5], size: 1000}
+	c = New(readWriter{Reader: half}, tf, Config{})
+	if err := c.Fill(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := c.TryReadFrameTo(&f); !ok || err != nil {
+		t.Fatalf("first frame: %v %v", ok, err)
+	}
+	if ok, err := c.TryReadFrameTo(&f); ok || err != nil {
+		t.Fatalf("half a frame: %v %v", ok, err)
+	}
+	if err := c.Fill(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("Fill at the end inside a frame: %v, want ErrUnexpectedEOF", err)
+	}
+}
