@@ -10,6 +10,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wirekit/wirekit/stream"
 )
 
 // An engine runs connections: it decides which goroutine reads, serves and
@@ -474,8 +476,11 @@ func shed(c *conn) {
 	}
 	c.g.lingerMu.Lock()
 	c.g.offset = c.sc.Offset()
+	c.srv.idleStreams.Put(c.sc)
 	c.sc = nil
 	c.g.lingerMu.Unlock()
+	*c.req = Request{}
+	c.srv.idleRequests.Put(c.req)
 	c.req = nil
 }
 
@@ -486,9 +491,16 @@ func unshed(c *conn) {
 	if c.sc != nil {
 		return
 	}
-	sc := c.srv.newStream(c.nc, lendingReadSize)
+	sc, _ := c.srv.idleStreams.Get().(*stream.Conn)
+	if sc == nil {
+		sc = c.srv.newStream(c.nc, lendingReadSize)
+	}
 	sc.Reset(c.nc, c.g.offset)
-	c.req = &Request{c: c}
+	c.req, _ = c.srv.idleRequests.Get().(*Request)
+	if c.req == nil {
+		c.req = new(Request)
+	}
+	c.req.c = c
 	c.g.wmu.Lock()
 	c.g.lingerMu.Lock()
 	c.sc = sc

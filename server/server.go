@@ -137,11 +137,15 @@ type Server struct {
 	// value, never.
 	HandlerBudget time.Duration
 
-	pool       stream.Pool // buffers of every connection and Reply
-	inShutdown atomic.Bool
-	fellBack   atomic.Bool   // the goroutine engine's fallback has been logged
-	poll       *pollEngine   // made by the first Serve on the poll engine; guarded by mu
-	writes     *atomic.Int64 // tests: counts the poll engine's write system calls
+	pool stream.Pool // buffers of every connection and Reply
+	// The streams and Requests that idle goroutine engine connections
+	// dropped (see shed), for those that wake: a connection with one
+	// request a second rehomes about once per request.
+	idleStreams, idleRequests sync.Pool
+	inShutdown                atomic.Bool
+	fellBack                  atomic.Bool   // the goroutine engine's fallback has been logged
+	poll                      *pollEngine   // made by the first Serve on the poll engine; guarded by mu
+	writes                    *atomic.Int64 // tests: counts the poll engine's write system calls
 
 	mu        sync.Mutex
 	listeners map[*net.Listener]struct{}
