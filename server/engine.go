@@ -71,11 +71,9 @@ type goroutineConn struct {
 
 	rc     syscall.RawConn    // nil: no readiness wait, read with the buffer
 	peek   func(uintptr) bool // built once: a func value passed to rc.Read
-	check  func(uintptr) bool // likewise, to learn whether input is waiting
-	ready  bool               // check's answer
 	phased *phasedConn        // timeouts on a connection without rc
 	one    [1]byte            // the byte peek reads into
-	calls  uint8              // peek's calls in the current wait
+	calls  uint8              // peek's state: peekWait, peekCheck, ...
 	quiet  bool               // no reply outstanding when the wait began
 
 	// rehoming: the read deadline is armed for rehoming (see wait), no
@@ -124,7 +122,6 @@ func goroutineReader(c *conn) io.ReadWriter {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.g.rc = rc
 			c.g.peek = peekFunc(&c.g.one, &c.g.calls)
-			c.g.check = readyFunc(&c.g.one, &c.g.ready)
 			return c.nc
 		}
 	}
@@ -339,9 +336,9 @@ func (goroutineEngine) inputWaiting(c *conn) bool {
 	if c.g.rc == nil {
 		return false
 	}
-	c.g.ready = false
-	c.g.rc.Read(c.g.check) // an error (a deadline passed) leaves ready false
-	return c.g.ready
+	c.g.calls = peekCheck
+	c.g.rc.Read(c.g.peek) // an error (a deadline passed) leaves peekCheck
+	return c.g.calls == peekReady
 }
 
 // read reads the next frame on a connection that cannot wait without a
@@ -436,7 +433,7 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 	if s.shuttingDown() {
 		return false, errStopReading
 	}
-	c.g.calls = 0
+	c.g.calls = peekWait
 	err = c.g.rc.Read(c.g.peek)
 	if err != nil && rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
 		c.g.rehoming = false

@@ -7,4 +7,12 @@ package server
 const canPeek = false
 
 func peekFunc(*[1]byte, *uint8) func(uintptr) bool { return nil }
-func readyFunc(*[1]byte, *bool) func(uintptr) bool { return nil }
+
+// The states of peekFunc's *calls, unused here.
+const (
+	peekWait = iota
+	peekWoken
+	peekCheck
+	peekReady
+	peekNone
+)
