@@ -18,6 +18,12 @@ type Config struct {
 	// before a read: when less is left and consumed frames sit in front,
 	// the unconsumed bytes move to the front first. Each read asks for all
 	// the free space, so one read can bring many frames. Zero means 4 KiB.
+	//
+	// A connection whose reads fill their buffer takes larger ones as it
+	// takes new ones (after [Conn.Release], or when it had none), doubling
+	// up to MaxAdaptiveRead (or MaxInbound), and smaller ones again, down
+	// to ReadSize, after reads that bring little: a peer sending large
+	// batches is read in fewer system calls, an idle one costs no more.
 	ReadSize int
 	// MaxInbound caps the bytes the inbound buffer holds. The buffer doubles
 	// when a frame does not fit, up to MaxInbound; a frame that needs more is
@@ -71,6 +77,8 @@ type Conn struct {
 	pool    *Pool
 
 	readSize   int
+	adaptive   int // the size of the next inbound buffer taken (see Config.ReadSize)
+	small      int // reads in a row that brought less than adaptive/8
 	maxInbound int
 	highWater  int
 	lowWater   int
@@ -125,6 +133,7 @@ func New(rw io.ReadWriter, f frame.Framing, cfg Config) *Conn {
 		c.pool = &defaultPool
 	}
 	c.readSize = min(c.readSize, c.maxInbound)
+	c.adaptive = c.readSize
 	c.lowWater = min(orDefault(cfg.LowWater, c.highWater/2), c.highWater)
 	return c
 }
@@ -239,7 +248,9 @@ func (c *Conn) Offset() int64 { return c.pos }
 // with, as [New] would, except that stream offsets (in errors) count on
 // from offset: pass the [Conn.Offset] of the Conn that served the
 // connection so far. Whatever c held is dropped: call it on an [Conn.Idle]
-// Conn, or after [Conn.Release] on a closed one.
+// Conn, or after [Conn.Release] on a closed one. The read size c adapted
+// to (see Config.ReadSize) stays: a server that passes idle Conns from one
+// connection to another keeps sizing buffers by its recent traffic.
 func (c *Conn) Reset(rw io.ReadWriter, offset int64) {
 	// Keep the slices' arrays that carry no connection's data, so that a
 	// reused Conn does not allocate them again.
@@ -249,6 +260,8 @@ func (c *Conn) Reset(rw io.ReadWriter, offset int64) {
 		framing:    c.framing,
 		pool:       c.pool,
 		readSize:   c.readSize,
+		adaptive:   c.adaptive,
+		small:      c.small,
 		maxInbound: c.maxInbound,
 		highWater:  c.highWater,
 		lowWater:   c.lowWater,

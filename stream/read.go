@@ -204,10 +204,10 @@ func (c *Conn) fill() error {
 	}
 	switch {
 	case c.inBox == nil:
-		c.takeInbound(c.readSize)
+		c.takeInbound(c.adaptive)
 	case c.r == c.w:
 		c.r, c.w = 0, 0
-	case c.r > 0 && len(c.in)-c.w < c.readSize:
+	case c.r > 0 && len(c.in)-c.w < c.adaptive:
 		c.w = copy(c.in, c.in[c.r:c.w])
 		c.r = 0
 	}
@@ -220,6 +220,7 @@ func (c *Conn) fill() error {
 		n, err := c.rw.Read(c.in[c.w:])
 		c.w += n
 		if n > 0 {
+			c.adapt(n)
 			c.pending = err
 			return nil
 		}
@@ -228,6 +229,31 @@ func (c *Conn) fill() error {
 		}
 	}
 	return io.ErrNoProgress
+}
+
+// MaxAdaptiveRead is the largest inbound buffer a Conn takes because its
+// reads fill their buffers (see Config.ReadSize): as large as the buffers of
+// a hand-tuned bufio server, and of gnet's loops.
+const MaxAdaptiveRead = 64 << 10
+
+// adapt sizes the next inbound buffer after a read of n bytes: twice as
+// large if the read filled the buffer, as input is likely waiting; half as
+// large after four reads in a row that brought less than an eighth of it.
+// The hysteresis keeps a connection whose batches vary from switching
+// buffer sizes at each one.
+func (c *Conn) adapt(n int) {
+	switch {
+	case c.w == len(c.in) && c.adaptive < min(MaxAdaptiveRead, c.maxInbound):
+		c.adaptive = min(2*c.adaptive, MaxAdaptiveRead, c.maxInbound)
+		c.small = 0
+	case n < c.adaptive/8 && c.adaptive > c.readSize:
+		if c.small++; c.small == 4 {
+			c.adaptive = max(c.adaptive/2, c.readSize)
+			c.small = 0
+		}
+	default:
+		c.small = 0
+	}
 }
 
 // grow replaces the full inbound buffer, which holds the start of one frame,

@@ -517,3 +517,61 @@ func TestFill(t *testing.T) {
 		t.Fatalf("Fill at the end inside a frame: %v, want ErrUnexpectedEOF", err)
 	}
 }
+
+// TestAdaptiveReadSize: reads that fill their buffer make the next buffer
+// taken twice as large, up to MaxAdaptiveRead; reads that bring little make
+// it smaller again, down to ReadSize, after four in a row.
+func TestAdaptiveReadSize(t *testing.T) {
+	frames := framesOf(4000, 64) // 256 KB: every read fills its buffer, with whole frames
+	c := New(readWriter{Reader: &chunkReader{data: frames, size: 1 << 20}}, tf, Config{ReadSize: 4096})
+	var f frame.Frame
+	var caps []int
+	for range 6 {
+		// Read what one fill brings, then give the buffer back: the next
+		// fill takes a new one of the adapted size.
+		if err := c.ReadFrameTo(&f); err != nil {
+			t.Fatal(err)
+		}
+		caps = append(caps, c.BufferCap())
+		for c.InboundBuffered() > 0 {
+			if _, err := c.TryReadFrameTo(&f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		c.Release()
+	}
+	t.Logf("buffer capacities: %v", caps)
+	if caps[0] != 4096 || caps[1] != 8192 || caps[len(caps)-1] != MaxAdaptiveRead {
+		t.Fatalf("buffer capacities %v, want 4096, 8192, ... up to %d", caps, MaxAdaptiveRead)
+	}
+
+	// Reads of one small frame each: after four, the size halves.
+	small := &chunkReader{data: framesOf(20, 100), size: 100}
+	c.Reset(readWriter{Reader: small}, 0)
+	if c.adaptive != MaxAdaptiveRead {
+		t.Fatalf("Reset dropped the adapted size: %d", c.adaptive)
+	}
+	for i := range 8 {
+		if err := c.ReadFrameTo(&f); err != nil {
+			t.Fatal(err)
+		}
+		if want := MaxAdaptiveRead >> ((i + 1) / 4); c.adaptive != want {
+			t.Fatalf("after %d small reads the next buffer is %d, want %d", i+1, c.adaptive, want)
+		}
+	}
+
+	// MaxInbound caps it.
+	capped := New(readWriter{Reader: &chunkReader{data: frames, size: 1 << 20}}, tf, Config{ReadSize: 4096, MaxInbound: 8192})
+	for range 4 {
+		if err := capped.ReadFrameTo(&f); err != nil {
+			t.Fatal(err)
+		}
+		for capped.InboundBuffered() > 0 {
+			capped.TryReadFrameTo(&f)
+		}
+		capped.Release()
+	}
+	if capped.adaptive != 8192 {
+		t.Fatalf("with MaxInbound 8192 the next buffer is %d", capped.adaptive)
+	}
+}
