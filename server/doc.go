@@ -94,19 +94,14 @@
 // syscall.RawConn, peeking at one byte (MSG_PEEK), and takes a buffer from
 // the pool only when input is there. A connection idle for about a second
 // moves that wait to a fresh goroutine, since the stack of the one that
-// served has grown and the runtime does not shrink it back to its minimum.
-// An idle connection that has served requests then costs about 3.4 KiB of
-// heap and stack, goroutine included. TLS connections, and connections
-// that are no syscall.Conn, read into their buffer directly and keep it
-// while they wait.
-//
-// Go starts goroutines on a stack sized by the average stack in use at the
-// last garbage collection (GODEBUG setting adaptivestackstart, on by
-// default). Connections accepted in a burst before a collection, that have
-// sent nothing yet, can so wait on 4 KiB stacks instead of 2 KiB (about
-// 6 KiB in all per connection). A program that holds many idle
-// connections can run with GODEBUG=adaptivestackstart=0 (it must be in the
-// environment at start) to keep every one near 4 KiB.
+// served has grown and the runtime does not shrink it back to its minimum,
+// and drops its stream and Request too, taking others (from a pool) when
+// input comes. An idle connection then costs about 2.7 KiB of memory,
+// goroutine included, and up to 3.9 KiB among the first ones a process
+// holds: the runtime allocates goroutine and poll descriptors once, and
+// reuses them for later connections. TLS connections, and connections that
+// are no syscall.Conn, read into their buffer directly and keep it while
+// they wait.
 //
 // # Shutdown
 //

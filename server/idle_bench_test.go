@@ -31,9 +31,6 @@ import (
 // process). It measures once, whatever b.N:
 //
 //	go test ./server -run '^$' -bench IdleConns -benchtime 1x
-//
-// Run it also with GODEBUG=adaptivestackstart=0, the setting the package
-// documentation recommends for servers holding many idle connections.
 func BenchmarkIdleConns(b *testing.B) {
 	n := 2000
 	if v, err := strconv.Atoi(os.Getenv("WIREKIT_IDLE_CONNS")); err == nil && v > 0 {
