@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command idleconns measures what idle connections cost a server: it opens
 // many connections to it, lets them go idle, and reads the growth of the
 // server process's resident memory from /proc.
