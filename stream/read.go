@@ -237,13 +237,14 @@ func (c *Conn) fill() error {
 const MaxAdaptiveRead = 64 << 10
 
 // adapt sizes the next inbound buffer after a read of n bytes: twice as
-// large if the read filled the buffer, as input is likely waiting; half as
+// large if the read filled the buffer, and a good part of a buffer of the
+// current size (not just the end of one), as input is likely waiting; half as
 // large after four reads in a row that brought less than an eighth of it.
 // The hysteresis keeps a connection whose batches vary from switching
 // buffer sizes at each one.
 func (c *Conn) adapt(n int) {
 	switch {
-	case c.w == len(c.in) && c.adaptive < min(MaxAdaptiveRead, c.maxInbound):
+	case c.w == len(c.in) && n >= c.adaptive/2 && c.adaptive < min(MaxAdaptiveRead, c.maxInbound):
 		c.adaptive = min(2*c.adaptive, MaxAdaptiveRead, c.maxInbound)
 		c.small = 0
 	case n < c.adaptive/8 && c.adaptive > c.readSize:
