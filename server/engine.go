@@ -83,6 +83,11 @@ type goroutineConn struct {
 	// offset is the stream offset of a connection waiting without its
 	// stream (see shed).
 	offset int64
+	// rewait is e.rewait(c), built once: a go statement with arguments
+	// allocates their closure, one without does not. idleAt is its
+	// argument, the idle deadline of the wait it goes on with.
+	rewait func()
+	idleAt time.Time
 
 	// lingerMu orders Shutdown's stopReading and a lingering close: a
 	// connection can see the shutdown and begin its lingering close before
@@ -122,6 +127,7 @@ func goroutineReader(c *conn) io.ReadWriter {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.g.rc = rc
 			c.g.peek = peekFunc(&c.g.one, &c.g.calls)
+			c.g.rewait = func() { goroutineEngine{}.rewait(c) }
 			return c.nc
 		}
 	}
@@ -438,7 +444,8 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 	if err != nil && rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
 		c.g.rehoming = false
 		shed(c)
-		go e.rewait(c, idleAt)
+		c.g.idleAt = idleAt
+		go c.g.rewait()
 		return true, nil
 	}
 	return false, err
@@ -446,7 +453,8 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 
 // rewait goes on waiting for a connection on a fresh goroutine, then serves
 // it.
-func (e goroutineEngine) rewait(c *conn, idleAt time.Time) {
+func (e goroutineEngine) rewait(c *conn) {
+	idleAt := c.g.idleAt
 	c.setReadDeadline(idleAt)
 	_, err := e.wait(c, true, idleAt)
 	unshed(c)
