@@ -223,6 +223,7 @@ func (e goroutineEngine) loop(c *conn, has bool, err error) (end loopEnd) {
 		}
 	}()
 	c.beginBatch()
+	filled := false // a Fill since the last frame served (see below)
 	for {
 		if err != nil {
 			goOn, graceful := c.readEnded(err)
@@ -230,6 +231,7 @@ func (e goroutineEngine) loop(c *conn, has bool, err error) (end loopEnd) {
 				return ends(graceful)
 			}
 		} else if has {
+			filled = false
 			c.serveRequest()
 			if c.closeAfter {
 				return ends(!c.ended)
@@ -257,8 +259,11 @@ func (e goroutineEngine) loop(c *conn, has bool, err error) (end loopEnd) {
 		// already, when a batch is larger than one read: taken now, the
 		// answers so far go out in one write with those after it, not in
 		// two. One read only, which cannot block: the answers must not
-		// wait for a peer that is slow to finish its frame.
-		if c.sc.InboundBuffered() > 0 && e.inputWaiting(c) {
+		// wait for a peer that is slow to finish its frame; and one per
+		// frame, so that a peer trickling bytes in reaches read and its
+		// frame timeout.
+		if !filled && c.sc.InboundBuffered() > 0 && e.inputWaiting(c) {
+			filled = true
 			err = c.sc.Fill()
 			continue
 		}
