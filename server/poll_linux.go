@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,10 +12,10 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/wirekit/wirekit/internal/epoll"
 	"github.com/wirekit/wirekit/stream"
 )
 
@@ -82,7 +81,7 @@ func newPollEngine(s *Server) (*pollEngine, error) {
 		l, err := newLoop(e)
 		if err != nil {
 			for _, l := range e.loops {
-				l.closeFDs()
+				l.set.Close()
 			}
 			return nil, err
 		}
@@ -195,9 +194,8 @@ func (e *pollEngine) watch() {
 // A loop is one event loop: an epoll set, the goroutine that waits on it,
 // and the connections in it.
 type loop struct {
-	e    *pollEngine
-	epfd int
-	evfd int // eventfd: other goroutines wake the loop through it
+	e   *pollEngine
+	set *epoll.Set // other goroutines wake the loop through its eventfd
 
 	// Posting, from any goroutine.
 	inbox   atomic.Pointer[pollConn] // connections posted, a stack
@@ -216,24 +214,19 @@ type loop struct {
 	ticks  int       // the watchdog's: on-time ticks it has seen word at seen
 	handed *pollConn // the connection served apart, for the next goroutine
 
-	// The epoll set as a file of the runtime's poller: the loop's goroutine
-	// parks there while nothing is ready (see wait).
-	ep       *os.File
-	rc       syscall.RawConn
-	poll     func(uintptr) bool // l.pollReady, bound once: a closure per wait would allocate
-	deadline int64              // the read deadline set on ep, in monotime; 0: none
+	deadline int64 // the deadline set on the epoll set, in monotime; 0: none
 
 	// The loop's own state, resumable by the next goroutine after a hand-off.
-	events    []unix.EpollEvent
-	next, nev int       // events[next:nev] are not handled yet
-	todo      *pollConn // taken from the inbox, not handled yet
-	conns     []*pollConn
-	free      []int32 // free slots in conns
-	timers    deadlines
-	now       int64          // monotime at this wake-up; 0: not read yet
-	req       *Request       // the Request of every frame served here
-	spare     []*stream.Conn // streams of connections gone idle, for reuse
-	discard   []byte         // lingering closes read into it
+	events  []unix.EpollEvent // of the last wait
+	next    int               // events[next:] are not handled yet
+	todo    *pollConn         // taken from the inbox, not handled yet
+	conns   []*pollConn
+	free    []int32 // free slots in conns
+	timers  deadlines
+	now     int64          // monotime at this wake-up; 0: not read yet
+	req     *Request       // the Request of every frame served here
+	spare   []*stream.Conn // streams of connections gone idle, for reuse
+	discard []byte         // lingering closes read into it
 }
 
 const (
@@ -245,57 +238,14 @@ const (
 // often should not flood the log.
 const warnEvery = time.Second
 
-// evSlot is the epoll data of the loop's eventfd; connections have their
-// slot there.
-const evSlot = -1
-
-// one is an eventfd increment: a uint64 1 in the host's byte order.
-var one = func() (b [8]byte) {
-	binary.NativeEndian.PutUint64(b[:], 1)
-	return
-}()
-
 func newLoop(e *pollEngine) (*loop, error) {
-	l := &loop{e: e, serial: 1, events: make([]unix.EpollEvent, maxEvents), req: new(Request), epfd: -1, evfd: -1}
-	l.word.Store(l.serial << 1)
-	var err error
-	if l.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
-		return nil, os.NewSyscallError("epoll_create1", err)
-	}
-	if l.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
-		l.closeFDs()
-		return nil, os.NewSyscallError("eventfd", err)
-	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: evSlot}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, l.evfd, &ev); err != nil {
-		l.closeFDs()
-		return nil, os.NewSyscallError("epoll_ctl", err)
-	}
-	// A non-blocking descriptor given to os.NewFile joins the runtime's
-	// poller.
-	if err := unix.SetNonblock(l.epfd, true); err != nil {
-		l.closeFDs()
-		return nil, os.NewSyscallError("fcntl", err)
-	}
-	l.ep = os.NewFile(uintptr(l.epfd), "epoll")
-	l.poll = l.pollReady
-	if l.rc, err = l.ep.SyscallConn(); err != nil {
-		l.closeFDs()
+	set, err := epoll.New(maxEvents)
+	if err != nil {
 		return nil, err
 	}
+	l := &loop{e: e, set: set, serial: 1, req: new(Request)}
+	l.word.Store(l.serial << 1)
 	return l, nil
-}
-
-func (l *loop) closeFDs() {
-	if l.evfd >= 0 {
-		unix.Close(l.evfd)
-	}
-	switch {
-	case l.ep != nil:
-		l.ep.Close()
-	case l.epfd >= 0:
-		unix.Close(l.epfd)
-	}
 }
 
 // push puts p in the inbox, from any goroutine, and wakes the loop if the
@@ -312,7 +262,7 @@ func (l *loop) push(p *pollConn) {
 		p.next = old
 		if l.inbox.CompareAndSwap(old, p) {
 			if old == nil {
-				l.signal()
+				l.set.Wake()
 			}
 			return
 		}
@@ -324,15 +274,7 @@ func (l *loop) wake() {
 	l.posting.Add(1)
 	defer l.posting.Add(-1)
 	if !l.closed.Load() {
-		l.signal()
-	}
-}
-
-func (l *loop) signal() {
-	for {
-		if _, err := unix.Write(l.evfd, one[:]); err != unix.EINTR {
-			return // EAGAIN: the counter is full, the loop is woken anyway
-		}
+		l.set.Wake()
 	}
 }
 
@@ -357,7 +299,7 @@ func (l *loop) run() {
 	}
 	l.word.Store(l.serial << 1)
 	for {
-		for l.next < l.nev {
+		for l.next < len(l.events) {
 			ev := &l.events[l.next]
 			l.next++
 			if !l.event(ev) {
@@ -382,22 +324,9 @@ func (l *loop) run() {
 }
 
 // wait fills events with the sockets that are ready: at once if any is,
-// else once the goroutine, parked in the runtime's poller, is woken because
-// the epoll set has become readable or the first deadline has passed.
-//
-// Parking there, rather than blocking the thread in epoll_wait as C event
-// loops (and gnet) do, keeps the loop a goroutine like others: a thread
-// blocked in a system call holds its processor until the runtime's monitor
-// takes it back (20 us to 10 ms later), and with one processor
-// (GOMAXPROCS=1, a server pinned to a core) every other goroutine of the
-// process (one finishing a Reply, the acceptor, timers, a client in the
-// same process) waits that long. The price is paid per wake-up from idle:
-// one more epoll_wait and a trip through the scheduler. Measured here with
-// the server on one core and one connection with one request in flight,
-// blocking would answer about 5-8 us sooner and spend about 6 us less CPU
-// per request; but an in-process round trip at GOMAXPROCS=1 takes 15 us
-// parked and 130 us blocked (190 us still with a blocking wait of 100 us
-// before parking). Under load the loop seldom parks, and both cost alike.
+// else once the epoll set has become readable or the first deadline has
+// passed. The loop parks in the runtime's poller meanwhile, not in
+// epoll_wait: see package epoll for why.
 func (l *loop) wait() {
 	want := int64(0)
 	if p := l.timers.top(); p != nil {
@@ -408,26 +337,11 @@ func (l *loop) wait() {
 		if want != 0 {
 			t = monoStart.Add(time.Duration(want - 1))
 		}
-		l.ep.SetReadDeadline(t)
+		l.set.SetDeadline(t)
 		l.deadline = want
 	}
-	l.nev = 0
-	l.rc.Read(l.poll) // an error is the deadline: no event, and the timers run
+	l.events = l.set.Wait()
 	l.next, l.now = 0, 0
-}
-
-// pollReady takes the events ready now into events, without waiting (a raw
-// system call, since it cannot block), and reports whether there are any.
-func (l *loop) pollReady(epfd uintptr) bool {
-	for {
-		n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, epfd, uintptr(unsafe.Pointer(&l.events[0])), uintptr(len(l.events)), 0, 0, 0)
-		if errno != unix.EINTR {
-			if errno == 0 {
-				l.nev = int(n)
-			}
-			return l.nev > 0
-		}
-	}
 }
 
 // exit closes the loop's descriptors once no push can reach them.
@@ -436,7 +350,7 @@ func (l *loop) exit() {
 	for l.posting.Load() != 0 {
 		runtime.Gosched()
 	}
-	l.closeFDs()
+	l.set.Close()
 	if l.e.live.Add(-1) == 0 {
 		close(l.e.gone)
 	}
@@ -452,8 +366,7 @@ func (l *loop) clock() int64 {
 
 // takeInbox moves the posted connections to todo, oldest first.
 func (l *loop) takeInbox() {
-	var buf [8]byte
-	unix.Read(l.evfd, buf[:]) // reset the counter before taking the stack
+	l.set.ClearWake()
 	var list *pollConn
 	for p := l.inbox.Swap(nil); p != nil; {
 		next := p.next
@@ -477,7 +390,7 @@ func (l *loop) takeInbox() {
 // Slots are given out only while the inbox is handled, after the events of
 // a wait: an event always names the connection it was reported for.
 func (l *loop) event(ev *unix.EpollEvent) bool {
-	if ev.Fd == evSlot {
+	if ev.Fd == epoll.WakeData {
 		l.takeInbox()
 		return true
 	}
@@ -567,8 +480,7 @@ func (l *loop) open(p *pollConn, rejected bool) bool {
 		l.conns = append(l.conns, nil)
 	}
 	l.conns[p.slot] = p
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: p.slot}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, int(p.fd), &ev); err != nil {
+	if err := l.set.Add(int(p.fd), unix.EPOLLIN, p.slot); err != nil {
 		p.c.logger().LogAttrs(p.c.base, slog.LevelWarn, "server: epoll_ctl failed", slog.Any("remote", p.c.nc.RemoteAddr()), slog.Any("err", err))
 		l.close(p)
 		return false

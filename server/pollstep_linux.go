@@ -323,8 +323,7 @@ func (l *loop) setEvents(p *pollConn, events uint32) {
 	if events == p.events || p.slot < 0 {
 		return
 	}
-	ev := unix.EpollEvent{Events: events, Fd: p.slot}
-	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, int(p.fd), &ev); err != nil {
+	if err := l.set.Modify(int(p.fd), events, p.slot); err != nil {
 		p.c.logger().LogAttrs(p.c.base, slog.LevelDebug, "server: epoll_ctl failed", slog.Any("remote", p.c.nc.RemoteAddr()), slog.Any("err", err))
 		l.close(p)
 		return

@@ -1,0 +1,145 @@
+package epoll
+
+import (
+	"encoding/binary"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// WakeData is the epoll data (the Fd field of an event) of the set's
+// eventfd: [Set.Wait] reports it after [Set.Wake]. Callers give their own
+// descriptors non-negative data.
+const WakeData = -1
+
+// Set is an epoll set with its eventfd. Wait, ClearWake, Add and Modify
+// belong to the one goroutine that runs the loop; Wake is for any
+// goroutine, until Close.
+type Set struct {
+	epfd int
+	evfd int
+
+	// The epoll set as a file of the runtime's poller: the waiter parks
+	// there while nothing is ready.
+	ep    *os.File
+	rc    syscall.RawConn
+	ready func(uintptr) bool // s.pollReady, bound once: a closure per wait would allocate
+
+	events []unix.EpollEvent
+	n      int // events[:n] are ready
+}
+
+// one is an eventfd increment: a uint64 1 in the host's byte order.
+var one = func() (b [8]byte) {
+	binary.NativeEndian.PutUint64(b[:], 1)
+	return
+}()
+
+// New returns a set whose Wait reports at most maxEvents events at a time.
+func New(maxEvents int) (*Set, error) {
+	s := &Set{epfd: -1, evfd: -1, events: make([]unix.EpollEvent, maxEvents)}
+	var err error
+	if s.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	if s.evfd, err = unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC); err != nil {
+		s.Close()
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	if err := s.Add(s.evfd, unix.EPOLLIN, WakeData); err != nil {
+		s.Close()
+		return nil, err
+	}
+	// A non-blocking descriptor given to os.NewFile joins the runtime's
+	// poller.
+	if err := unix.SetNonblock(s.epfd, true); err != nil {
+		s.Close()
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	s.ep = os.NewFile(uintptr(s.epfd), "epoll")
+	s.ready = s.pollReady
+	if s.rc, err = s.ep.SyscallConn(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the set and its eventfd. The descriptors in the set are the
+// caller's to close.
+func (s *Set) Close() {
+	if s.evfd >= 0 {
+		unix.Close(s.evfd)
+	}
+	switch {
+	case s.ep != nil:
+		s.ep.Close()
+	case s.epfd >= 0:
+		unix.Close(s.epfd)
+	}
+}
+
+// Add registers fd for events, reported with data.
+func (s *Set) Add(fd int, events uint32, data int32) error {
+	return s.ctl(unix.EPOLL_CTL_ADD, fd, events, data)
+}
+
+// Modify changes the events of fd, registered with data.
+func (s *Set) Modify(fd int, events uint32, data int32) error {
+	return s.ctl(unix.EPOLL_CTL_MOD, fd, events, data)
+}
+
+func (s *Set) ctl(op, fd int, events uint32, data int32) error {
+	ev := unix.EpollEvent{Events: events, Fd: data}
+	if err := unix.EpollCtl(s.epfd, op, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	return nil
+}
+
+// Wake makes the waiter's next Wait report WakeData, from any goroutine.
+func (s *Set) Wake() {
+	for {
+		if _, err := unix.Write(s.evfd, one[:]); err != unix.EINTR {
+			return // EAGAIN: the counter is full, the waiter is woken anyway
+		}
+	}
+}
+
+// ClearWake resets the eventfd after Wait reported WakeData: call it before
+// taking what the wakers left, so that a Wake after the taking is not lost.
+func (s *Set) ClearWake() {
+	var buf [8]byte
+	unix.Read(s.evfd, buf[:])
+}
+
+// SetDeadline bounds the Waits to come: past t (the zero time: never) they
+// return with no event. It costs a timer update: call it when t changes.
+func (s *Set) SetDeadline(t time.Time) { s.ep.SetReadDeadline(t) }
+
+// Wait returns the events ready: at once if any is, else once the
+// goroutine, parked in the runtime's poller, is woken because the set has
+// become readable or the deadline has passed, in which case it returns
+// none. The events are valid until the next Wait.
+func (s *Set) Wait() []unix.EpollEvent {
+	s.n = 0
+	s.rc.Read(s.ready) // an error is the deadline: no event
+	return s.events[:s.n]
+}
+
+// pollReady takes the events ready now, without waiting (a raw system
+// call, since it cannot block), and reports whether there are any.
+func (s *Set) pollReady(epfd uintptr) bool {
+	for {
+		n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, epfd, uintptr(unsafe.Pointer(&s.events[0])), uintptr(len(s.events)), 0, 0, 0)
+		if errno != unix.EINTR {
+			if errno == 0 {
+				s.n = int(n)
+			}
+			return s.n > 0
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package epoll
+
+import (
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func newSet(t *testing.T) *Set {
+	t.Helper()
+	s, err := New(8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// TestWake: a Wake from another goroutine ends a Wait parked with no
+// deadline, with the eventfd's event; after ClearWake the set is quiet
+// again.
+func TestWake(t *testing.T) {
+	s := newSet(t)
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		s.Wake()
+	}()
+	evs := s.Wait()
+	if len(evs) != 1 || evs[0].Fd != WakeData {
+		t.Fatalf("events %+v, want the eventfd's", evs)
+	}
+	s.ClearWake()
+	s.SetDeadline(time.Now().Add(20 * time.Millisecond))
+	if evs := s.Wait(); len(evs) != 0 {
+		t.Fatalf("events %+v after ClearWake, want none", evs)
+	}
+}
+
+// TestDescriptors: a registered pipe is reported with its data when
+// readable, and Modify changes what it is reported for.
+func TestDescriptors(t *testing.T) {
+	s := newSet(t)
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	if err := s.Add(p[0], unix.EPOLLIN, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(p[1], 0, 8); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(p[1], 0, 8); err == nil {
+		t.Fatal("a second Add of the same descriptor succeeded")
+	}
+	unix.Write(p[1], []byte("x"))
+	evs := s.Wait()
+	if len(evs) != 1 || evs[0].Fd != 7 || evs[0].Events&unix.EPOLLIN == 0 {
+		t.Fatalf("events %+v, want the read end's EPOLLIN", evs)
+	}
+	if err := s.Modify(p[1], unix.EPOLLOUT, 9); err != nil {
+		t.Fatal(err)
+	}
+	var buf [1]byte
+	unix.Read(p[0], buf[:])
+	evs = s.Wait()
+	if len(evs) != 1 || evs[0].Fd != 9 || evs[0].Events&unix.EPOLLOUT == 0 {
+		t.Fatalf("events %+v, want the write end's EPOLLOUT", evs)
+	}
+}
+
+// TestDeadline: a Wait with nothing ready returns no event once its
+// deadline passes, and a deadline cleared lets a Wake end the next one.
+func TestDeadline(t *testing.T) {
+	s := newSet(t)
+	s.SetDeadline(time.Now().Add(20 * time.Millisecond))
+	start := time.Now()
+	if evs := s.Wait(); len(evs) != 0 {
+		t.Fatalf("events %+v, want none", evs)
+	}
+	if d := time.Since(start); d < 15*time.Millisecond {
+		t.Fatalf("Wait returned after %v, before its deadline", d)
+	}
+	s.SetDeadline(time.Time{})
+	s.Wake()
+	if evs := s.Wait(); len(evs) != 1 {
+		t.Fatalf("events %+v, want the wake-up", evs)
+	}
+}
