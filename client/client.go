@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,7 @@ type Stats struct {
 	Retries    uint64 // idempotent calls sent again after their connection died
 	Late       uint64 // responses to calls that had given up: discarded
 	Unmatched  uint64 // responses whose id matched no call: dropped
+	Writes     uint64 // write system calls that sent requests, each carrying a batch
 }
 
 // Client sends requests to one server over a pool of connections and
@@ -65,10 +67,13 @@ type Client struct {
 	done   chan struct{}   // closed by Close
 	ctx    context.Context // ended by Close: bounds redials
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // every goroutine the client started
+	// wg counts every goroutine the client started, and every connection
+	// on an event loop that the loop has not finished with.
+	wg       sync.WaitGroup
+	fellBack sync.Once // logs once that connections run on goroutines despite Config.Loops
 
 	stats struct {
-		dials, dialErrors, connsLost, retries, late, unmatched atomic.Uint64
+		dials, dialErrors, connsLost, retries, late, unmatched, writes atomic.Uint64
 	}
 }
 
@@ -118,7 +123,7 @@ func Dial(ctx context.Context, network, addr string, cfg Config) (*Client, error
 		if err != nil {
 			for _, sess := range sessions {
 				if sess != nil {
-					sess.sc.Close()
+					sess.discard()
 				}
 			}
 			c.cancel()
@@ -126,9 +131,13 @@ func Dial(ctx context.Context, network, addr string, cfg Config) (*Client, error
 		}
 	}
 	for i, sl := range c.slots {
-		c.attach(sl, sessions[i])
-		c.wg.Add(1)
-		go sl.run(sessions[i])
+		if !c.attach(sl, sessions[i], true) {
+			for _, sess := range sessions[i+1:] {
+				sess.discard()
+			}
+			c.Close()
+			return nil, fmt.Errorf("client: dial %s %s: %w", network, addr, ErrLoopsClosed)
+		}
 	}
 	return c, nil
 }
@@ -261,18 +270,42 @@ func (c *Client) waitUp(ctx context.Context) error {
 	}
 }
 
-// attach makes s the live connection of sl, unless the client is closed, in
+// attach makes s the live connection of sl, and starts its goroutines or
+// hands it to its loop, unless the client is closed or the loop gone, in
 // which case it closes s and reports false.
-func (c *Client) attach(sl *slot, s *session) bool {
+//
+// A connection on goroutines gets its writer here, and its reader too if
+// read is set: otherwise the caller reads for it (see slot.run).
+func (c *Client) attach(sl *slot, s *session, read bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		s.sc.Close()
+		s.discard()
 		return false
 	}
-	c.wg.Add(1)
-	go s.writeLoop()
-	sl.cur.Store(s)
+	switch {
+	case s.lc != nil:
+		// Live before the loop sees it: the loop may fail it at once, and
+		// failing detaches it.
+		sl.cur.Store(s)
+		c.wg.Add(1) // released by the loop when it is done with s
+		if !s.lc.open() {
+			c.wg.Done()
+			s.fail(&ConnError{Addr: c.s.addr, Err: ErrLoopsClosed})
+			s.discard()
+			return false
+		}
+	case read:
+		c.wg.Add(2)
+		go s.writeLoop()
+		go sl.run(s)
+	default:
+		c.wg.Add(1)
+		go s.writeLoop()
+	}
+	if s.lc == nil {
+		sl.cur.Store(s)
+	}
 	close(c.up)
 	c.up = make(chan struct{})
 	return true

@@ -23,7 +23,9 @@ import (
 
 // TestOutOfOrder: the server answers each batch of 8 requests in reverse
 // order; every call gets its own response.
-func TestOutOfOrder(t *testing.T) {
+func TestOutOfOrder(t *testing.T) { forEachMode(t, testOutOfOrder) }
+
+func testOutOfOrder(t *testing.T, loops *client.Loops) {
 	const batch = 8
 	var (
 		mu      sync.Mutex
@@ -43,7 +45,7 @@ func TestOutOfOrder(t *testing.T) {
 		}
 		held = held[:0]
 	})
-	cl := dial(t, srv, client.Config{})
+	cl := dial(t, srv, client.Config{Loops: loops})
 	ctx := testCtx(t, 10*time.Second)
 
 	for round := range 4 {
@@ -61,6 +63,10 @@ func TestOutOfOrder(t *testing.T) {
 		}
 		wg.Wait()
 	}
+	// The server may still be recording the last batch when its answers
+	// arrive: the socket orders them, not the race detector.
+	mu.Lock()
+	defer mu.Unlock()
 	for i := 0; i < len(answers); i += batch {
 		if b := answers[i : i+batch]; !slices.IsSortedFunc(b, func(x, y uint64) int { return int(y) - int(x) }) {
 			t.Fatalf("server answered ids %v: not in reverse order, the test proves nothing", b)
@@ -97,9 +103,11 @@ func hammer(t *testing.T, c *client.Client, goroutines, calls int) {
 
 // TestSharedConn: 50 goroutines × 200 calls on one connection, every
 // response matched to its call.
-func TestSharedConn(t *testing.T) {
+func TestSharedConn(t *testing.T) { forEachMode(t, testSharedConn) }
+
+func testSharedConn(t *testing.T, loops *client.Loops) {
 	srv := startServer(t, orders.Framing(), nil)
-	cl := dial(t, srv, client.Config{})
+	cl := dial(t, srv, client.Config{Loops: loops})
 	hammer(t, cl, 50, 200)
 	if n := srv.accepted(); n != 1 {
 		t.Fatalf("%d connections, want 1", n)
@@ -108,15 +116,16 @@ func TestSharedConn(t *testing.T) {
 
 // TestWriteBatching counts the client's write calls under concurrent load,
 // on one connection and over four: many requests go out in each.
-func TestWriteBatching(t *testing.T) {
+func TestWriteBatching(t *testing.T) { forEachMode(t, testWriteBatching) }
+
+func testWriteBatching(t *testing.T, loops *client.Loops) {
 	const goroutines, calls = 50, 200
 	for _, conns := range []int{1, 4} {
 		t.Run(fmt.Sprintf("conns=%d", conns), func(t *testing.T) {
 			srv := startServer(t, orders.Framing(), nil)
-			var writes atomic.Int64
-			cl := dial(t, srv, client.Config{Conns: conns, Dialer: countingDialer(&writes)})
+			cl := dial(t, srv, client.Config{Loops: loops, Conns: conns})
 			hammer(t, cl, goroutines, calls)
-			n := writes.Load()
+			n := cl.Stats().Writes
 			ratio := float64(n) / (goroutines * calls)
 			t.Logf("%d writes for %d calls: %.3f writes per call", n, goroutines*calls, ratio)
 			if ratio > 0.5 {
@@ -129,7 +138,9 @@ func TestWriteBatching(t *testing.T) {
 // TestCancel: a call whose context ends returns at once; its late response
 // is discarded, and the calls after it are not confused by it: its id stays
 // reserved until the late response comes.
-func TestCancel(t *testing.T) {
+func TestCancel(t *testing.T) { forEachMode(t, testCancel) }
+
+func testCancel(t *testing.T, loops *client.Loops) {
 	release, open := gate(t)
 	var slowID atomic.Uint64
 	var reused atomic.Bool
@@ -148,7 +159,7 @@ func TestCancel(t *testing.T) {
 			c.send(f.ID, orders.TypeEchoResponse, f.Payload)
 		})
 	})
-	cl := dial(t, srv, client.Config{})
+	cl := dial(t, srv, client.Config{Loops: loops})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -206,7 +217,9 @@ func echoRequest(body string) client.Request {
 // TestConnLost: the server closes a connection with 20 calls in flight; all
 // 20 fail at once with the typed error, the client redials, and new calls
 // succeed.
-func TestConnLost(t *testing.T) {
+func TestConnLost(t *testing.T) { forEachMode(t, testConnLost) }
+
+func testConnLost(t *testing.T, loops *client.Loops) {
 	const inFlight = 20
 	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
 		switch {
@@ -216,7 +229,7 @@ func TestConnLost(t *testing.T) {
 			c.nc.Close()
 		}
 	})
-	cl := dial(t, srv, client.Config{})
+	cl := dial(t, srv, client.Config{Loops: loops})
 	ctx := testCtx(t, 10*time.Second)
 	errs := make(chan error, inFlight)
 	for i := range inFlight {
@@ -251,7 +264,9 @@ func TestConnLost(t *testing.T) {
 // TestIdempotentRetry: the connection dies with two calls in flight; the
 // idempotent one is sent again on the new connection and succeeds, the other
 // fails.
-func TestIdempotentRetry(t *testing.T) {
+func TestIdempotentRetry(t *testing.T) { forEachMode(t, testIdempotentRetry) }
+
+func testIdempotentRetry(t *testing.T, loops *client.Loops) {
 	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
 		switch {
 		case c.index > 0:
@@ -260,7 +275,7 @@ func TestIdempotentRetry(t *testing.T) {
 			c.nc.Close()
 		}
 	})
-	cl := dial(t, srv, client.Config{})
+	cl := dial(t, srv, client.Config{Loops: loops})
 	ctx := testCtx(t, 10*time.Second)
 	plain, retried := make(chan error, 1), make(chan error, 1)
 	callAsync(ctx, cl, echoRequest("once"), plain)
@@ -290,7 +305,9 @@ func TestIdempotentRetry(t *testing.T) {
 // TestPoolFairness: with 4 connections, sequential calls go round robin,
 // calls held in flight spread evenly (each goes to the connection with the
 // fewest), and under concurrent load every connection carries a share.
-func TestPoolFairness(t *testing.T) {
+func TestPoolFairness(t *testing.T) { forEachMode(t, testPoolFairness) }
+
+func testPoolFairness(t *testing.T, loops *client.Loops) {
 	const conns = 4
 	release, open := gate(t)
 	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
@@ -304,7 +321,7 @@ func TestPoolFairness(t *testing.T) {
 			c.send(f.ID, orders.TypeEchoResponse, f.Payload)
 		})
 	})
-	cl := dial(t, srv, client.Config{Conns: conns})
+	cl := dial(t, srv, client.Config{Loops: loops, Conns: conns})
 	ctx := testCtx(t, 10*time.Second)
 	counts := func() []int64 {
 		n := make([]int64, conns)
@@ -375,11 +392,13 @@ func sum(n []int64) (s int64) {
 }
 
 // TestTLS: calls over TLS, with a certificate made by the test.
-func TestTLS(t *testing.T) {
+func TestTLS(t *testing.T) { forEachMode(t, testTLS) }
+
+func testTLS(t *testing.T, loops *client.Loops) {
 	cert, roots := wktest.SelfSigned(t)
 	ln := tls.NewListener(listen(t), &tls.Config{Certificates: []tls.Certificate{cert}})
 	srv := startServerOn(t, ln, orders.Framing(), nil)
-	cl := dial(t, srv, client.Config{Conns: 2, TLSConfig: &tls.Config{RootCAs: roots}})
+	cl := dial(t, srv, client.Config{Loops: loops, Conns: 2, TLSConfig: &tls.Config{RootCAs: roots}})
 	hammer(t, cl, 4, 50)
 
 	// Without the root, the handshake fails and so does Dial.
@@ -393,10 +412,12 @@ func TestTLS(t *testing.T) {
 
 // TestCloseInFlight: Close fails the calls in flight with ErrClosed, and
 // later calls too.
-func TestCloseInFlight(t *testing.T) {
+func TestCloseInFlight(t *testing.T) { forEachMode(t, testCloseInFlight) }
+
+func testCloseInFlight(t *testing.T, loops *client.Loops) {
 	handle, received := holdAll()
 	srv := startServer(t, orders.Framing(), handle)
-	cl := dial(t, srv, client.Config{Conns: 2})
+	cl := dial(t, srv, client.Config{Loops: loops, Conns: 2})
 	ctx := testCtx(t, 10*time.Second)
 	errs := make(chan error, 10)
 	for i := range 10 {
@@ -424,7 +445,9 @@ func TestCloseInFlight(t *testing.T) {
 // TestFramingError: a response the framing refuses (bad checksum) kills the
 // connection: the calls in flight fail with an error that wraps the
 // *frame.Error.
-func TestFramingError(t *testing.T) {
+func TestFramingError(t *testing.T) { forEachMode(t, testFramingError) }
+
+func testFramingError(t *testing.T, loops *client.Loops) {
 	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
 		if c.index > 0 {
 			echo(c, f)
@@ -437,7 +460,7 @@ func TestFramingError(t *testing.T) {
 		b[len(b)-1] ^= 1
 		c.writeRaw(b)
 	})
-	cl := dial(t, srv, client.Config{})
+	cl := dial(t, srv, client.Config{Loops: loops})
 	ctx := testCtx(t, 10*time.Second)
 	errs := make(chan error, 3)
 	for i := range 3 {
@@ -456,12 +479,14 @@ func TestFramingError(t *testing.T) {
 }
 
 // TestUnmatched: a response with an id no call has is dropped and counted.
-func TestUnmatched(t *testing.T) {
+func TestUnmatched(t *testing.T) { forEachMode(t, testUnmatched) }
+
+func testUnmatched(t *testing.T, loops *client.Loops) {
 	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
 		c.queue(f.ID+1000, orders.TypeEchoResponse, []byte("stray"))
 		echo(c, f)
 	})
-	cl := dial(t, srv, client.Config{})
+	cl := dial(t, srv, client.Config{Loops: loops})
 	got, err := echoCall(testCtx(t, 5*time.Second), cl, []byte("mine"), nil)
 	if err != nil || string(got) != "mine" {
 		t.Fatalf("got %q, %v", got, err)
@@ -473,10 +498,12 @@ func TestUnmatched(t *testing.T) {
 
 // TestMaxPending: with MaxPending calls in flight, the next call waits, and
 // fails with its context without sending anything.
-func TestMaxPending(t *testing.T) {
+func TestMaxPending(t *testing.T) { forEachMode(t, testMaxPending) }
+
+func testMaxPending(t *testing.T, loops *client.Loops) {
 	handle, received := holdAll()
 	srv := startServer(t, orders.Framing(), handle)
-	cl := dial(t, srv, client.Config{MaxPending: 2})
+	cl := dial(t, srv, client.Config{Loops: loops, MaxPending: 2})
 	errs := make(chan error, 2)
 	for i := range 2 {
 		callAsync(testCtx(t, 10*time.Second), cl, echoRequest(fmt.Sprint(i)), errs)
@@ -498,7 +525,9 @@ func TestMaxPending(t *testing.T) {
 
 // TestWaitForConn: while no connection is up, a call waits for one, bounded
 // by its context.
-func TestWaitForConn(t *testing.T) {
+func TestWaitForConn(t *testing.T) { forEachMode(t, testWaitForConn) }
+
+func testWaitForConn(t *testing.T, loops *client.Loops) {
 	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
 		if c.index == 0 {
 			c.nc.Close()
@@ -508,7 +537,7 @@ func TestWaitForConn(t *testing.T) {
 	})
 	var refuse atomic.Bool
 	var d net.Dialer
-	cl := dial(t, srv, client.Config{Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	cl := dial(t, srv, client.Config{Loops: loops, Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		if refuse.Load() {
 			return nil, errors.New("refused by the test")
 		}
@@ -566,9 +595,11 @@ func TestDialErrors(t *testing.T) {
 
 // TestRefusedRequest: a request the framing refuses fails with the
 // framing's error, nothing is sent and the connection goes on.
-func TestRefusedRequest(t *testing.T) {
+func TestRefusedRequest(t *testing.T) { forEachMode(t, testRefusedRequest) }
+
+func testRefusedRequest(t *testing.T, loops *client.Loops) {
 	srv := startServer(t, orders.Framing(), nil)
-	cl := dial(t, srv, client.Config{})
+	cl := dial(t, srv, client.Config{Loops: loops})
 	ctx := testCtx(t, 5*time.Second)
 	_, err := echoCall(ctx, cl, make([]byte, orders.MaxPayload+1), nil)
 	if !errors.Is(err, frame.TooLarge) || errors.Is(err, client.ErrConnLost) {

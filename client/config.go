@@ -78,6 +78,15 @@ type Config struct {
 	// calls that gave up (Debug). Nil means no logging.
 	Logger *slog.Logger
 
+	// Loops, if not nil, runs the connections on these event loops, which
+	// other clients may share: a connection then has no goroutine of its
+	// own, and holds no read buffer while no response is arriving (see
+	// [Loops]). Connections that cannot run there run on goroutines, and
+	// the client logs why, once: TLS connections, those a Dialer returns
+	// as anything but a *net.TCPConn or *net.UnixConn, and all of them on
+	// systems other than Linux.
+	Loops *Loops
+
 	// Stream configures the reading side of each connection: ReadSize,
 	// MaxInbound, Pool and Poison are used as [stream.Config] documents
 	// them. The client writes through its own buffers (see the package

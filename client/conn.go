@@ -21,13 +21,17 @@ import (
 // garbage collector once written, so an idle connection holds little.
 const maxRetained = 64 << 10
 
-// slot is one of the pool's connections, across its redials. Its goroutine
-// (run) reads the live connection's responses and, when it dies, dials the
-// next one.
+// slot is one of the pool's connections, across its redials. A connection
+// on goroutines has its reader (run), which also dials the next connection
+// when it dies; one on an event loop has no goroutine until it dies, when
+// the loop starts one to dial the next (see loopConn.finish).
 type slot struct {
 	c   *Client
 	log *slog.Logger
-	rng *rand.Rand // the backoff's jitter; used by run only
+	rng *rand.Rand // the backoff's jitter; used by the goroutine redialing only
+	// attempt counts the redials in a row that have not led to a
+	// connection answering a call; used by the goroutine redialing only.
+	attempt int
 
 	// cur is the live connection, nil while there is none.
 	cur atomic.Pointer[session]
@@ -56,40 +60,52 @@ func (sl *slot) roundTrip(ctx context.Context, cl *call, req Request) error {
 	return s.roundTrip(ctx, cl, req)
 }
 
-// run serves s until it dies, then dials again with backoff, serves the new
-// connection, and so on until the client closes.
+// run reads the responses of s, a connection on goroutines, until it dies,
+// then replaces it, and so on until the client closes or a replacement runs
+// on an event loop, which reads for it. It holds one count of c.wg.
 func (sl *slot) run(s *session) {
-	c := sl.c
-	defer c.wg.Done()
-	attempt := 0
-	for {
+	defer sl.c.wg.Done()
+	for s != nil && s.lc == nil {
 		answered, err := s.serve()
-		s.fail(&ConnError{Addr: c.s.addr, Err: err})
+		s.fail(&ConnError{Addr: sl.c.s.addr, Err: err})
 		s.sc.Release()
+		s = sl.replace(s, answered)
+	}
+}
+
+// lost replaces s, a connection on a loop that died, and serves its
+// replacement if that one runs on goroutines. It takes over the count of
+// c.wg that s held.
+func (sl *slot) lost(s *session, answered bool) { sl.run(sl.replace(s, answered)) }
+
+// replace dials, with backoff, the connection that follows s, which is
+// dead, and attaches it. It returns nil if the client closed first.
+func (sl *slot) replace(s *session, answered bool) *session {
+	c := sl.c
+	if c.isClosed() {
+		return nil
+	}
+	c.stats.connsLost.Add(1)
+	sl.log.Warn("client: connection lost", "err", s.err)
+	if answered {
+		sl.attempt = 0
+	}
+	for {
+		if !c.sleep(c.s.Backoff.delay(sl.attempt, sl.rng)) {
+			return nil
+		}
+		sl.attempt++
+		next, err := sl.dial(c.ctx)
+		if err == nil {
+			if c.attach(sl, next, false) {
+				return next
+			}
+			err = ErrLoopsClosed
+		}
 		if c.isClosed() {
-			return
+			return nil
 		}
-		c.stats.connsLost.Add(1)
-		sl.log.Warn("client: connection lost", "err", s.err)
-		if answered {
-			attempt = 0
-		}
-		for {
-			if !c.sleep(c.s.Backoff.delay(attempt, sl.rng)) {
-				return
-			}
-			attempt++
-			if s, err = sl.dial(c.ctx); err == nil {
-				break
-			}
-			if c.isClosed() {
-				return
-			}
-			sl.log.Warn("client: redial failed", "attempt", attempt, "err", err)
-		}
-		if !c.attach(sl, s) {
-			return
-		}
+		sl.log.Warn("client: redial failed", "attempt", sl.attempt, "err", err)
 	}
 }
 
@@ -123,16 +139,37 @@ func (sl *slot) dial(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("client: dial %s %s: %w", c.s.network, c.s.addr, err)
 	}
 	c.stats.dials.Add(1)
-	return &session{
+	s := &session{
 		slot:    sl,
 		nc:      nc,
-		sc:      stream.New(nc, c.s.Framing, c.s.Stream),
 		framing: c.s.Framing,
 		idMask:  c.s.idMask,
 		table:   make([]entry, c.s.tableSize),
 		next:    1,
-		kick:    make(chan struct{}, 1),
-	}, nil
+	}
+	if c.s.Loops != nil && c.s.TLSConfig == nil && c.s.Loops.adopt(s) {
+		return s, nil
+	}
+	if c.s.Loops != nil {
+		c.fellBack.Do(func() {
+			c.s.log.Info("client: connections run on goroutines, not on the event loops of Config.Loops",
+				"why", fallbackReason(c.s.TLSConfig != nil, nc))
+		})
+	}
+	s.sc = stream.New(nc, c.s.Framing, c.s.Stream)
+	s.kick = make(chan struct{}, 1)
+	return s, nil
+}
+
+// fallbackReason says why a connection does not run on event loops.
+func fallbackReason(tls bool, nc net.Conn) string {
+	switch {
+	case tls:
+		return "TLS"
+	case !loopsRun:
+		return "event loops run on Linux only"
+	}
+	return fmt.Sprintf("the Dialer returned a %T, not a *net.TCPConn or *net.UnixConn", nc)
 }
 
 // session is one connection, from dial to death.
@@ -150,9 +187,13 @@ func (sl *slot) dial(ctx context.Context) (*session, error) {
 //
 // Reading: the slot's goroutine reads frames and hands each to the call
 // registered under its id in table.
+//
+// A session on an event loop (lc not nil) has neither goroutine: its loop
+// writes when woken, and reads and delivers as responses arrive.
 type session struct {
 	slot    *slot
-	nc      net.Conn
+	nc      net.Conn     // on a loop: the dialed conn, closed once adopted
+	lc      *loopConn    // the session's socket on an event loop, or nil
 	sc      *stream.Conn // only its reading side is used
 	framing frame.Framing
 	idMask  uint64
@@ -168,7 +209,7 @@ type session struct {
 	// wbuf holds the requests queued and not yet taken by the writer.
 	wbuf     []byte
 	flushing bool          // the writer is awake, and will see what is in wbuf
-	kick     chan struct{} // wakes the writer; closed when the session dies
+	kick     chan struct{} // wakes the writer goroutine; nil on a loop
 }
 
 // entry is a request id taken: call is the call waiting for its response,
@@ -207,11 +248,12 @@ func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
 	}
 	e := &s.table[id&uint64(len(s.table)-1)]
 	*e = entry{id: id, call: cl}
-	if !s.flushing {
-		s.flushing = true
-		s.kick <- struct{}{}
-	}
+	wake := !s.flushing
+	s.flushing = true
 	s.mu.Unlock()
+	if wake {
+		s.wakeWriter()
+	}
 
 	select {
 	case <-cl.done:
@@ -294,6 +336,19 @@ func (s *session) deliver(f *frame.Frame) {
 	cl.done <- struct{}{}
 }
 
+// wakeWriter wakes the writer goroutine, or the loop, to write what is
+// queued.
+func (s *session) wakeWriter() {
+	if s.lc != nil {
+		s.lc.post(todoFlush)
+		return
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
 // writeLoop writes the queued requests, one batch per Write, whenever a
 // caller wakes it, until the session dies.
 func (s *session) writeLoop() {
@@ -310,13 +365,18 @@ func (s *session) writeLoop() {
 		runtime.Gosched()
 		for {
 			s.mu.Lock()
-			if len(s.wbuf) == 0 || s.err != nil {
+			if s.err != nil {
+				s.mu.Unlock()
+				return
+			}
+			if len(s.wbuf) == 0 {
 				s.flushing = false
 				s.mu.Unlock()
 				break
 			}
 			out, s.wbuf = s.wbuf, out[:0]
 			s.mu.Unlock()
+			s.slot.c.stats.writes.Add(1)
 			if _, err := s.nc.Write(out); err != nil {
 				s.fail(&ConnError{Addr: s.slot.c.s.addr, Err: err})
 				break
@@ -328,9 +388,20 @@ func (s *session) writeLoop() {
 	}
 }
 
+// discard closes a session that never served: dialed, but not attached.
+func (s *session) discard() {
+	if s.lc != nil {
+		s.lc.closeFD()
+		return
+	}
+	s.nc.Close()
+}
+
 // fail ends the session, once: it fails every call in flight with err,
-// detaches the session from its slot so that no call picks it, stops the
-// writer and closes the connection, which ends the reader.
+// detaches the session from its slot so that no call picks it, and stops
+// the session: on goroutines, it wakes the writer to exit and closes the
+// connection, which ends the reader; on a loop, it asks the loop to close
+// the socket.
 func (s *session) fail(err error) {
 	s.mu.Lock()
 	if s.err != nil {
@@ -339,7 +410,6 @@ func (s *session) fail(err error) {
 	}
 	s.err = err
 	s.slot.cur.CompareAndSwap(s, nil)
-	close(s.kick)
 	for i := range s.table {
 		cl := s.table[i].call
 		s.table[i] = entry{}
@@ -350,5 +420,13 @@ func (s *session) fail(err error) {
 	}
 	s.wbuf = nil
 	s.mu.Unlock()
+	if s.lc != nil {
+		s.lc.post(todoKill)
+		return
+	}
+	select {
+	case s.kick <- struct{}{}: // the writer exits when it sees err
+	default:
+	}
 	s.sc.Close()
 }

@@ -23,6 +23,11 @@ var (
 	// requests unanswered is deemed broken; the call that found no id goes
 	// to another connection.
 	ErrIDsExhausted = errors.New("client: request ids exhausted")
+
+	// ErrLoopsClosed is the cause, under a [*ConnError], of the calls in
+	// flight on connections whose [Loops] were closed, and the error of
+	// attempts to open connections on them afterwards.
+	ErrLoopsClosed = errors.New("client: event loops closed")
 )
 
 // ConnError is the error of a call whose connection died while the call was

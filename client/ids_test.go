@@ -27,7 +27,9 @@ var narrowIDs = func() frame.Framing {
 // TestIDWraparound: the server holds the answer to one call while 1000
 // more go through a 1-byte id space, four times around; the held id is never
 // given to another call, and the held call gets its own answer.
-func TestIDWraparound(t *testing.T) {
+func TestIDWraparound(t *testing.T) { forEachMode(t, testIDWraparound) }
+
+func testIDWraparound(t *testing.T, loops *client.Loops) {
 	const others = 1000
 	release, open := gate(t)
 	var (
@@ -56,7 +58,7 @@ func TestIDWraparound(t *testing.T) {
 		handled.Add(1)
 		echo(c, f)
 	})
-	cl := dial(t, srv, client.Config{Framing: narrowIDs, IDWidth: 1, MaxPending: 8})
+	cl := dial(t, srv, client.Config{Loops: loops, Framing: narrowIDs, IDWidth: 1, MaxPending: 8})
 	ctx := testCtx(t, 10*time.Second)
 
 	held := make(chan error, 1)
@@ -90,14 +92,16 @@ func TestIDWraparound(t *testing.T) {
 
 // TestIDsExhausted: when calls that gave up hold every id of a connection
 // (their responses never come), the connection is recycled.
-func TestIDsExhausted(t *testing.T) {
+func TestIDsExhausted(t *testing.T) { forEachMode(t, testIDsExhausted) }
+
+func testIDsExhausted(t *testing.T, loops *client.Loops) {
 	srv := startServer(t, narrowIDs, func(c *srvConn, f frame.Frame) {
 		if c.index > 0 {
 			echo(c, f)
 		}
 	})
 	// MaxPending 2: each connection has an id table of 4 entries.
-	cl := dial(t, srv, client.Config{Framing: narrowIDs, IDWidth: 1, MaxPending: 2})
+	cl := dial(t, srv, client.Config{Loops: loops, Framing: narrowIDs, IDWidth: 1, MaxPending: 2})
 	for i := range 4 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
 		_, err := echoCall(ctx, cl, fmt.Append(nil, i), nil)

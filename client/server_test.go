@@ -184,6 +184,7 @@ func dial(t testing.TB, s *testServer, cfg client.Config) *client.Client {
 		cfg.Backoff = client.Backoff{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
 	}
 	cfg.Stream.Poison = true // a payload kept without copying would read garbage
+	checkOnLoops(t, &cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := client.Dial(ctx, "tcp", s.addr(), cfg)
@@ -217,30 +218,6 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(time.Millisecond)
-	}
-}
-
-// countingConn counts the Write calls on a connection.
-type countingConn struct {
-	net.Conn
-	writes *atomic.Int64
-}
-
-func (c countingConn) Write(b []byte) (int, error) {
-	c.writes.Add(1)
-	return c.Conn.Write(b)
-}
-
-// countingDialer dials TCP and counts the Writes on every connection it
-// opens in writes.
-func countingDialer(writes *atomic.Int64) func(context.Context, string, string) (net.Conn, error) {
-	var d net.Dialer
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		nc, err := d.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return countingConn{nc, writes}, nil
 	}
 }
 
