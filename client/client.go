@@ -352,5 +352,6 @@ func (c *Client) Stats() Stats {
 		Retries:    c.stats.retries.Load(),
 		Late:       c.stats.late.Load(),
 		Unmatched:  c.stats.unmatched.Load(),
+		Writes:     c.stats.writes.Load(),
 	}
 }
