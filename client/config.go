@@ -34,7 +34,9 @@ type Config struct {
 	// its connection dies, even if its call gave up earlier, so a late
 	// response can never reach a later call: the counter skips the ids
 	// still taken (and those that share an entry with one in the
-	// connection's id table, of 2 × MaxPending entries). An id freed is
+	// connection's id table, which starts at 16 entries and doubles, up to
+	// 2 × MaxPending, whenever the ids taken would fill more than half of
+	// it). An id freed is
 	// used again only after the counter has gone once around the field.
 	IDWidth int
 

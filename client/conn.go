@@ -16,6 +16,9 @@ import (
 	"github.com/wirekit/wirekit/stream"
 )
 
+// minTable is the size of a new connection's id table (see session.table).
+const minTable = 16
+
 // maxRetained is the largest write buffer a connection keeps between
 // writes; a bigger one, grown by a burst of large requests, is left to the
 // garbage collector once written, so an idle connection holds little.
@@ -144,7 +147,7 @@ func (sl *slot) dial(ctx context.Context) (*session, error) {
 		nc:      nc,
 		framing: c.s.Framing,
 		idMask:  c.s.idMask,
-		table:   make([]entry, c.s.tableSize),
+		table:   make([]entry, min(minTable, c.s.tableSize)),
 		next:    1,
 	}
 	if c.s.Loops != nil && c.s.TLSConfig == nil && c.s.Loops.adopt(s) {
@@ -204,7 +207,11 @@ type session struct {
 	// table holds the ids taken, each at index id mod len(table), a power
 	// of two: ids are unique among the calls registered, and a call that
 	// gave up keeps its id (call == abandoned) until its response comes.
+	// It starts small, so that an idle connection costs little, and
+	// doubles whenever the ids taken would fill more than half of it, up
+	// to tableSize.
 	table []entry
+	taken int // entries of table with a call
 	next  uint64 // the next id to try
 	// wbuf holds the requests queued and not yet taken by the writer.
 	wbuf     []byte
@@ -246,8 +253,8 @@ func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
 		s.mu.Unlock()
 		return err
 	}
-	e := &s.table[id&uint64(len(s.table)-1)]
-	*e = entry{id: id, call: cl}
+	s.table[id&uint64(len(s.table)-1)] = entry{id: id, call: cl}
+	s.taken++
 	wake := !s.flushing
 	s.flushing = true
 	s.mu.Unlock()
@@ -261,7 +268,8 @@ func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
 	case <-ctx.Done():
 	}
 	s.mu.Lock()
-	if e.call == cl {
+	// The table may have grown meanwhile: look the entry up again.
+	if e := &s.table[id&uint64(len(s.table)-1)]; e.id == id && e.call == cl {
 		e.call = abandoned
 		s.mu.Unlock()
 		return ctx.Err()
@@ -274,8 +282,12 @@ func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
 }
 
 // newID takes the next id whose table entry is free, skipping 0, or
-// reports false if one lap of the table found none free.
+// reports false if one lap of the table found none free. It first grows
+// the table if the new id would take more than half of it.
 func (s *session) newID() (uint64, bool) {
+	if 2*(s.taken+1) > len(s.table) && len(s.table) < s.slot.c.s.tableSize {
+		s.grow()
+	}
 	mask := uint64(len(s.table) - 1)
 	for range len(s.table) {
 		id := s.next
@@ -287,6 +299,19 @@ func (s *session) newID() (uint64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// grow doubles the id table. The ids taken keep distinct entries: two ids
+// equal modulo the larger size would be equal modulo the smaller one too.
+func (s *session) grow() {
+	t := make([]entry, 2*len(s.table))
+	mask := uint64(len(t) - 1)
+	for _, e := range s.table {
+		if e.call != nil {
+			t[e.id&mask] = e
+		}
+	}
+	s.table = t
 }
 
 // serve reads responses and delivers them until reading fails. It reports
@@ -323,6 +348,7 @@ func (s *session) deliver(f *frame.Frame) {
 		return
 	}
 	*e = entry{}
+	s.taken--
 	s.mu.Unlock()
 	if cl == abandoned {
 		s.slot.c.stats.late.Add(1)
@@ -410,6 +436,7 @@ func (s *session) fail(err error) {
 	}
 	s.err = err
 	s.slot.cur.CompareAndSwap(s, nil)
+	s.taken = 0
 	for i := range s.table {
 		cl := s.table[i].call
 		s.table[i] = entry{}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wirekit/wirekit/client"
+	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
 )
 
@@ -121,5 +123,65 @@ func testIDsExhausted(t *testing.T, loops *client.Loops) {
 	}
 	if s := cl.Stats(); s.ConnsLost != 1 {
 		t.Fatalf("stats %+v: want 1 connection lost", s)
+	}
+}
+
+// TestTableGrowth: a connection's id table starts small and grows while
+// calls pile up in flight; calls registered before a growth still get
+// their responses, and those that gave up before it still have their late
+// responses discarded.
+func TestTableGrowth(t *testing.T) { forEachMode(t, testTableGrowth) }
+
+func testTableGrowth(t *testing.T, loops *client.Loops) {
+	const calls, giveUp = 200, 10 // every tenth call gives up
+	var (
+		mu   sync.Mutex
+		held []frame.Frame
+	)
+	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
+		mu.Lock()
+		defer mu.Unlock()
+		held = append(held, f.Clone())
+		if len(held) < calls {
+			return
+		}
+		for _, h := range slices.Backward(held) {
+			c.queue(h.ID, orders.TypeEchoResponse, h.Payload)
+		}
+	})
+	cl := dial(t, srv, client.Config{Loops: loops})
+	errs := make(chan error, calls)
+	for i := range calls {
+		ctx := testCtx(t, 10*time.Second)
+		if i%giveUp == 0 {
+			ctx = testCtx(t, 300*time.Millisecond)
+		}
+		go func() {
+			want := fmt.Append(nil, i)
+			got, err := echoCall(ctx, cl, want, nil)
+			switch {
+			case i%giveUp == 0 && !errors.Is(err, context.DeadlineExceeded):
+				err = fmt.Errorf("call %d should have given up: %q, %v", i, got, err)
+			case i%giveUp == 0:
+				err = nil
+			case err == nil && !bytes.Equal(got, want):
+				err = fmt.Errorf("call %d got %q", i, got)
+			}
+			errs <- err
+		}()
+		if i == calls-2 {
+			// The last one comes once those that give up have given up:
+			// their ids are abandoned, not free, when the answers come.
+			time.Sleep(400 * time.Millisecond)
+		}
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	waitFor(t, "the late responses", func() bool { return cl.Stats().Late == calls/giveUp })
+	if s := cl.Stats(); s.Unmatched != 0 || s.ConnsLost != 0 {
+		t.Fatalf("stats %+v: want no unmatched response and no connection lost", s)
 	}
 }

@@ -8,16 +8,14 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
-	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
+	"github.com/wirekit/wirekit/internal/wktest"
 )
 
 // BenchmarkIdleConns measures what an idle connection costs the server, on
@@ -64,7 +62,7 @@ func measureIdle(b *testing.B, e Engine, n int, mode string) {
 		},
 	}
 	addr := start(b, s, listen(b, "tcp"))
-	heap0, rss0 := memory()
+	heap0, rss0 := wktest.Memory()
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestIdleClientProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), fmt.Sprintf("WIREKIT_IDLE_CLIENT=%s %d %s", addr, n, mode))
@@ -89,30 +87,10 @@ func measureIdle(b *testing.B, e Engine, n int, mode string) {
 	// Every connection idle long enough to wait on a fresh goroutine (on
 	// the goroutine engine).
 	time.Sleep(rehomeAfter + 500*time.Millisecond)
-	heap1, rss1 := memory()
+	heap1, rss1 := wktest.Memory()
 	b.ReportMetric(float64(heap1-heap0)/float64(n), "heap-B/conn")
 	b.ReportMetric(float64(rss1-rss0)/float64(n), "rss-B/conn")
 	b.ReportMetric(0, "ns/op")
-}
-
-// memory returns the heap and stack memory in use and the resident set
-// size, after collecting garbage (which also empties the buffer pools and
-// shrinks goroutine stacks) and returning free memory to the OS.
-func memory() (heapAndStacks, rss int64) {
-	for range 3 {
-		runtime.GC()
-	}
-	debug.FreeOSMemory()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	statm, err := os.ReadFile("/proc/self/statm")
-	if err == nil {
-		if f := strings.Fields(string(statm)); len(f) > 1 {
-			pages, _ := strconv.ParseInt(f[1], 10, 64)
-			rss = pages * int64(os.Getpagesize())
-		}
-	}
-	return int64(ms.HeapInuse + ms.StackInuse), rss
 }
 
 // TestIdleClientProcess is BenchmarkIdleConns's client, run in a process of
