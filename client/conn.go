@@ -211,7 +211,7 @@ type session struct {
 	// doubles whenever the ids taken would fill more than half of it, up
 	// to tableSize.
 	table []entry
-	taken int // entries of table with a call
+	taken int    // entries of table with a call
 	next  uint64 // the next id to try
 	// wbuf holds the requests queued and not yet taken by the writer.
 	wbuf     []byte
