@@ -4,12 +4,14 @@
 //
 //	orders-client [-addr 127.0.0.1:7070] [-conns 1] [-depth 16]
 //	              [-n COUNT | -duration 5s] [-echo SIZE] [-timeout 5s]
-//	              [-tls [-ca FILE] [-insecure]]
+//	              [-tls [-ca FILE] [-insecure]] [-loops N]
 //
 // It opens -conns connections and runs -conns × -depth goroutines, each
 // making one call at a time, so about -depth requests are in flight on each
 // connection. With -n it sends COUNT requests in all; otherwise it sends for
-// -duration and then lets the calls in flight finish. Requests are NewOrders
+// -duration and then lets the calls in flight finish. With -loops the
+// connections run on N event loops (client.Loops; Linux, not with -tls)
+// rather than on two goroutines each: for thousands of connections. Requests are NewOrders
 // (each checked against its OrderAck's order id), or, with -echo, EchoRequests
 // of SIZE bytes (each checked against its echo).
 //
@@ -57,6 +59,7 @@ type options struct {
 	tls      bool
 	ca       string
 	insecure bool
+	loops    int
 }
 
 // run runs the command; ctx ending (Ctrl-C) stops the load early and still
@@ -75,6 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.tls, "tls", false, "connect over TLS")
 	fs.StringVar(&o.ca, "ca", "", "with -tls: PEM file of the certificates to trust instead of the system's")
 	fs.BoolVar(&o.insecure, "insecure", false, "with -tls: do not verify the server's certificate")
+	fs.IntVar(&o.loops, "loops", 0, "run the connections on this many event loops; 0: on goroutines")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -82,8 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case fs.NArg() > 0:
 		fmt.Fprintf(stderr, "orders-client: unexpected arguments %q\n", fs.Args())
 		return 2
-	case o.conns < 1 || o.depth < 1 || o.n < 0 || o.duration <= 0 || o.timeout <= 0:
-		fmt.Fprintln(stderr, "orders-client: -conns, -depth, -duration and -timeout must be positive, -n at least 0")
+	case o.conns < 1 || o.depth < 1 || o.n < 0 || o.duration <= 0 || o.timeout <= 0 || o.loops < 0:
+		fmt.Fprintln(stderr, "orders-client: -conns, -depth, -duration and -timeout must be positive, -n and -loops at least 0")
 		return 2
 	case o.echo < 0 || o.echo > orders.MaxPayload:
 		fmt.Fprintf(stderr, "orders-client: -echo must be in [0, %d]\n", orders.MaxPayload)
@@ -111,6 +115,14 @@ func load(ctx context.Context, o options, out io.Writer) error {
 			return err
 		}
 		cfg.TLSConfig = tc
+	}
+	if o.loops > 0 {
+		loops, err := client.NewLoops(o.loops)
+		if err != nil {
+			return err
+		}
+		defer loops.Close() // after the client's Close
+		cfg.Loops = loops
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	c, err := client.Dial(dialCtx, "tcp", o.addr, cfg)

@@ -107,6 +107,18 @@ func TestCount(t *testing.T) {
 	}
 }
 
+// TestLoops: 200 connections on two event loops.
+func TestLoops(t *testing.T) {
+	addr := ordersServer(t, listen(t), 0)
+	code, out := runArgs(t, "-addr", addr, "-conns", "200", "-depth", "2", "-n", "5000", "-loops", "2")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if m := answered.FindStringSubmatch(out); m == nil || m[1] != "5000" || m[2] != "0" {
+		t.Fatalf("want 5000 answered and 0 errors in:\n%s", out)
+	}
+}
+
 func TestDurationEcho(t *testing.T) {
 	addr := ordersServer(t, listen(t), 0)
 	start := time.Now()
@@ -158,6 +170,7 @@ func TestBadFlags(t *testing.T) {
 		{"-conns", "0"},
 		{"-n", "-1"},
 		{"-echo", "-5"},
+		{"-loops", "-1"},
 		{"-nope"},
 		{"extra"},
 	} {
