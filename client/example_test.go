@@ -99,3 +99,42 @@ func ExampleRequest_idempotent() {
 	// lost: true true
 	// ping <nil>, retries: 1
 }
+
+// Many connections, to two servers, on two shared event loops: no
+// goroutine per connection (on Linux; elsewhere they run on goroutines).
+// Close the loops after the clients.
+func ExampleNewLoops() {
+	loops, err := client.NewLoops(2)
+	if err != nil {
+		panic(err)
+	}
+	defer loops.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
+		}
+		srv := serve(ln, orders.Framing(), echo)
+		defer srv.stop()
+		c, err := client.Dial(ctx, "tcp", ln.Addr().String(), client.Config{
+			Framing: orders.Framing(),
+			Conns:   100,
+			Loops:   loops,
+		})
+		if err != nil {
+			panic(err)
+		}
+		defer c.Close()
+		resp, err := c.Call(ctx, client.Request{Meta: frame.Meta{Type: orders.TypeEchoRequest}, Body: fmt.Appendf(nil, "hello %d", i)}, nil)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("server %d: %s\n", i, resp.Payload)
+	}
+	// Output:
+	// server 0: hello 0
+	// server 1: hello 1
+}
