@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 
@@ -35,17 +34,14 @@ type loop struct {
 	set *epoll.Set
 
 	// Posting, from any goroutine.
-	inbox   atomic.Pointer[loopConn]
-	posting atomic.Int32 // pushes in progress: exit waits for them
-	closed  atomic.Bool  // the loop is gone: pushes are dropped
-	quit    atomic.Bool
+	inbox *epoll.Inbox[loopConn]
+	quit  atomic.Bool
 
 	// The loop goroutine's.
-	conns  []*loopConn // by epoll data
-	free   []int32     // free indexes in conns
-	todo   *loopConn   // taken from the inbox, not handled yet
-	f      frame.Frame // the response being delivered
-	spares [][]byte    // outbound buffers of connections gone quiet
+	conns  epoll.Table[loopConn] // by slot, the epoll data
+	todo   *loopConn             // taken from the inbox, not handled yet
+	f      frame.Frame           // the response being delivered
+	spares [][]byte              // outbound buffers of connections gone quiet
 }
 
 // loopConn is a session's socket on a loop: a non-blocking descriptor that
@@ -74,16 +70,14 @@ const (
 	todoKill                     // its session failed: close it
 )
 
-// errWouldBlock is what a loop connection's reads return when the socket
-// has nothing more for this pass: the loop waits for it instead.
-var errWouldBlock = errors.New("client: would block")
-
 func newLoop() (*loop, error) {
 	set, err := epoll.New(maxEvents)
 	if err != nil {
 		return nil, err
 	}
-	return &loop{set: set}, nil
+	l := &loop{set: set}
+	l.inbox = epoll.NewInbox(set, func(lc *loopConn) **loopConn { return &lc.next })
+	return l, nil
 }
 
 // adopt moves the TCP or Unix connection that s dialed onto one of the
@@ -133,34 +127,13 @@ func (lc *loopConn) post(bits uint32) bool {
 	if lc.todo.Or(bits) != 0 {
 		return true // in the inbox already, with its bits
 	}
-	return lc.l.push(lc)
-}
-
-// push puts lc in the inbox and wakes the loop if the inbox was empty (a
-// loop that found it non-empty has been woken already, and takes the whole
-// stack at once). It reports false if the loop is gone.
-func (l *loop) push(lc *loopConn) bool {
-	l.posting.Add(1)
-	defer l.posting.Add(-1)
-	if l.closed.Load() {
-		return false
-	}
-	for {
-		old := l.inbox.Load()
-		lc.next = old
-		if l.inbox.CompareAndSwap(old, lc) {
-			if old == nil {
-				l.set.Wake()
-			}
-			return true
-		}
-	}
+	return lc.l.inbox.Push(lc)
 }
 
 // stop makes the loop close its connections and exit.
 func (l *loop) stop() {
 	l.quit.Store(true)
-	l.set.Wake()
+	l.inbox.Wake()
 }
 
 // run waits for events and handles them until stop.
@@ -168,12 +141,12 @@ func (l *loop) run() {
 	for !l.quit.Load() {
 		for _, ev := range l.set.Wait() {
 			if ev.Fd == epoll.WakeData {
-				l.takeInbox()
+				l.todo = l.inbox.Take(l.todo)
 				continue
 			}
 			// A slot freed in this pass is given out again only by the
 			// tasks below: an event names the connection it was for.
-			if lc := l.conns[ev.Fd]; lc != nil {
+			if lc := l.conns.At(ev.Fd); lc != nil {
 				l.event(lc, ev.Events)
 			}
 		}
@@ -189,42 +162,19 @@ func (l *loop) run() {
 // exit closes every connection of the loop, those still in its inbox
 // included, once no push can reach it.
 func (l *loop) exit() {
-	l.closed.Store(true)
-	for l.posting.Load() != 0 {
-		runtime.Gosched()
-	}
-	l.takeInbox()
+	l.inbox.Close()
+	l.todo = l.inbox.Take(l.todo)
 	for l.todo != nil {
 		lc := l.todo
 		l.todo, lc.next = lc.next, nil
 		l.finish(lc, ErrLoopsClosed)
 	}
-	for _, lc := range l.conns {
+	for _, lc := range l.conns.Items() {
 		if lc != nil {
 			l.finish(lc, ErrLoopsClosed)
 		}
 	}
 	l.set.Close()
-}
-
-// takeInbox moves the posted connections to todo, oldest first.
-func (l *loop) takeInbox() {
-	l.set.ClearWake()
-	var list *loopConn
-	for lc := l.inbox.Swap(nil); lc != nil; {
-		next := lc.next
-		lc.next = list
-		list, lc = lc, next
-	}
-	if l.todo == nil {
-		l.todo = list
-		return
-	}
-	tail := l.todo
-	for tail.next != nil {
-		tail = tail.next
-	}
-	tail.next = list
 }
 
 // task does what was posted for lc.
@@ -246,14 +196,7 @@ func (l *loop) task(lc *loopConn, bits uint32) {
 
 // open registers lc in the epoll set, for its responses.
 func (l *loop) open(lc *loopConn) {
-	if n := len(l.free); n > 0 {
-		lc.slot = l.free[n-1]
-		l.free = l.free[:n-1]
-	} else {
-		lc.slot = int32(len(l.conns))
-		l.conns = append(l.conns, nil)
-	}
-	l.conns[lc.slot] = lc
+	lc.slot = l.conns.Put(lc)
 	if err := l.set.Add(lc.fd, unix.EPOLLIN, lc.slot); err != nil {
 		l.finish(lc, err)
 		return
@@ -293,7 +236,7 @@ func (l *loop) read(lc *loopConn) {
 			if err = s.sc.Fill(); err == nil {
 				continue
 			}
-			if err == errWouldBlock {
+			if err == epoll.ErrWouldBlock {
 				break
 			}
 		}
@@ -387,8 +330,7 @@ func (l *loop) finish(lc *loopConn, cause error) {
 		s.fail(&ConnError{Addr: c.s.addr, Err: cause})
 	}
 	if lc.slot >= 0 {
-		l.conns[lc.slot] = nil
-		l.free = append(l.free, lc.slot)
+		l.conns.Free(lc.slot)
 		lc.slot = -1
 	}
 	lc.closeFD() // which takes it out of the epoll set
@@ -422,22 +364,14 @@ type loopIO loopConn
 func (r *loopIO) Read(b []byte) (int, error) {
 	lc := (*loopConn)(r)
 	if !lc.canRead {
-		return 0, errWouldBlock
+		return 0, epoll.ErrWouldBlock
 	}
-	for {
-		n, err := unix.Read(lc.fd, b)
-		lc.canRead = err == nil && n == len(b)
-		switch {
-		case err == nil && n == 0:
-			return 0, io.EOF
-		case err == nil:
-			return n, nil
-		case err == unix.EAGAIN:
-			return 0, errWouldBlock
-		case err != unix.EINTR:
-			return 0, os.NewSyscallError("read", err)
-		}
+	n, err := epoll.Read(lc.fd, b)
+	lc.canRead = err == nil && n == len(b)
+	if err != nil && err != io.EOF && err != epoll.ErrWouldBlock {
+		err = os.NewSyscallError("read", err)
 	}
+	return n, err
 }
 
 // Write is refused: the loop writes the batches (see loop.flush).

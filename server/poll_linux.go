@@ -103,7 +103,7 @@ func (e *pollEngine) stop() {
 	e.stopOnce.Do(func() {
 		for _, l := range e.loops {
 			l.quit.Store(true)
-			l.wake()
+			l.inbox.Wake()
 		}
 	})
 }
@@ -198,11 +198,9 @@ type loop struct {
 	set *epoll.Set // other goroutines wake the loop through its eventfd
 
 	// Posting, from any goroutine.
-	inbox   atomic.Pointer[pollConn] // connections posted, a stack
-	posting atomic.Int32             // pushes in progress: closing waits for them
-	closed  atomic.Bool              // the loop is gone: pushes are dropped
-	quit    atomic.Bool              // exit once count is 0
-	count   atomic.Int32             // connections assigned to the loop and not closed
+	inbox *epoll.Inbox[pollConn] // connections posted
+	quit  atomic.Bool            // exit once count is 0
+	count atomic.Int32           // connections assigned to the loop and not closed
 
 	// word is serial<<1|busy while the loop serves the frames of a batch,
 	// serial<<1 between batches, and handedOff once the watchdog or the
@@ -217,11 +215,10 @@ type loop struct {
 	deadline int64 // the deadline set on the epoll set, in monotime; 0: none
 
 	// The loop's own state, resumable by the next goroutine after a hand-off.
-	events  []unix.EpollEvent // of the last wait
-	next    int               // events[next:] are not handled yet
-	todo    *pollConn         // taken from the inbox, not handled yet
-	conns   []*pollConn
-	free    []int32 // free slots in conns
+	events  []unix.EpollEvent     // of the last wait
+	next    int                   // events[next:] are not handled yet
+	todo    *pollConn             // taken from the inbox, not handled yet
+	conns   epoll.Table[pollConn] // by slot, the epoll data
 	timers  deadlines
 	now     int64          // monotime at this wake-up; 0: not read yet
 	req     *Request       // the Request of every frame served here
@@ -244,44 +241,19 @@ func newLoop(e *pollEngine) (*loop, error) {
 		return nil, err
 	}
 	l := &loop{e: e, set: set, serial: 1, req: new(Request)}
+	l.inbox = epoll.NewInbox(set, func(p *pollConn) **pollConn { return &p.next })
 	l.word.Store(l.serial << 1)
 	return l, nil
 }
 
-// push puts p in the inbox, from any goroutine, and wakes the loop if the
-// inbox was empty (a loop that found it non-empty has been woken already,
-// and takes the whole stack at once).
-func (l *loop) push(p *pollConn) {
-	l.posting.Add(1)
-	defer l.posting.Add(-1)
-	if l.closed.Load() {
-		return
-	}
-	for {
-		old := l.inbox.Load()
-		p.next = old
-		if l.inbox.CompareAndSwap(old, p) {
-			if old == nil {
-				l.set.Wake()
-			}
-			return
-		}
-	}
-}
-
-// wake wakes the loop without posting a connection: to quit, say.
-func (l *loop) wake() {
-	l.posting.Add(1)
-	defer l.posting.Add(-1)
-	if !l.closed.Load() {
-		l.set.Wake()
-	}
-}
+// push puts p in the inbox, from any goroutine: the loop takes it at its
+// next wake-up.
+func (l *loop) push(p *pollConn) { l.inbox.Push(p) }
 
 // drop forgets a connection assigned to the loop that never reached it.
 func (l *loop) drop() {
 	if l.count.Add(-1) == 0 && l.quit.Load() {
-		l.wake()
+		l.inbox.Wake()
 	}
 }
 
@@ -346,10 +318,7 @@ func (l *loop) wait() {
 
 // exit closes the loop's descriptors once no push can reach them.
 func (l *loop) exit() {
-	l.closed.Store(true)
-	for l.posting.Load() != 0 {
-		runtime.Gosched()
-	}
+	l.inbox.Close()
 	l.set.Close()
 	if l.e.live.Add(-1) == 0 {
 		close(l.e.gone)
@@ -364,26 +333,6 @@ func (l *loop) clock() int64 {
 	return l.now
 }
 
-// takeInbox moves the posted connections to todo, oldest first.
-func (l *loop) takeInbox() {
-	l.set.ClearWake()
-	var list *pollConn
-	for p := l.inbox.Swap(nil); p != nil; {
-		next := p.next
-		p.next = list
-		list, p = p, next
-	}
-	if l.todo == nil {
-		l.todo = list
-		return
-	}
-	tail := l.todo
-	for tail.next != nil {
-		tail = tail.next
-	}
-	tail.next = list
-}
-
 // event handles one epoll event. It returns false if this goroutine lost
 // the loop meanwhile.
 //
@@ -391,10 +340,10 @@ func (l *loop) takeInbox() {
 // a wait: an event always names the connection it was reported for.
 func (l *loop) event(ev *unix.EpollEvent) bool {
 	if ev.Fd == epoll.WakeData {
-		l.takeInbox()
+		l.todo = l.inbox.Take(l.todo)
 		return true
 	}
-	p := l.conns[ev.Fd]
+	p := l.conns.At(ev.Fd)
 	if p == nil || p.is(apart) {
 		return true
 	}
@@ -472,14 +421,7 @@ func (l *loop) task(p *pollConn, bits uint32) bool {
 // open registers a new connection in the loop's epoll set; a rejected one
 // is served to OnReject and closed. It returns false if p is closed.
 func (l *loop) open(p *pollConn, rejected bool) bool {
-	if n := len(l.free); n > 0 {
-		p.slot = l.free[n-1]
-		l.free = l.free[:n-1]
-	} else {
-		p.slot = int32(len(l.conns))
-		l.conns = append(l.conns, nil)
-	}
-	l.conns[p.slot] = p
+	p.slot = l.conns.Put(p)
 	if err := l.set.Add(int(p.fd), unix.EPOLLIN, p.slot); err != nil {
 		p.c.logger().LogAttrs(p.c.base, slog.LevelWarn, "server: epoll_ctl failed", slog.Any("remote", p.c.nc.RemoteAddr()), slog.Any("err", err))
 		l.close(p)

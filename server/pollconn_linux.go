@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/wirekit/wirekit/internal/epoll"
 	"golang.org/x/sys/unix"
 )
 
@@ -259,21 +260,18 @@ func (r *rawIO) Read(b []byte) (int, error) {
 	if !p.canRead {
 		return 0, errWouldBlock
 	}
-	for {
-		n, err := unix.Read(int(p.fd), b)
-		p.canRead = err == nil && n == len(b)
-		switch {
-		case err == nil && n == 0:
-			p.eof = true
-			return 0, io.EOF
-		case err == nil:
-			return n, nil
-		case err == unix.EAGAIN:
-			return 0, errWouldBlock
-		case err != unix.EINTR:
-			return 0, opError("read", p, err)
-		}
+	n, err := epoll.Read(int(p.fd), b)
+	p.canRead = err == nil && n == len(b)
+	switch err {
+	case nil:
+		return n, nil
+	case io.EOF:
+		p.eof = true
+		return 0, io.EOF
+	case epoll.ErrWouldBlock:
+		return 0, errWouldBlock
 	}
+	return 0, opError("read", p, err)
 }
 
 // Write writes what the socket takes; a short write returns errWouldBlock

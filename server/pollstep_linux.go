@@ -394,8 +394,7 @@ func (l *loop) close(p *pollConn) {
 	}
 	l.timers.remove(p)
 	if p.slot >= 0 {
-		l.conns[p.slot] = nil
-		l.free = append(l.free, p.slot)
+		l.conns.Free(p.slot)
 	}
 	p.closeFD()
 	p.phase = phaseClosed

@@ -2,6 +2,8 @@ package epoll
 
 import (
 	"encoding/binary"
+	"errors"
+	"io"
 	"os"
 	"syscall"
 	"time"
@@ -140,6 +142,30 @@ func (s *Set) pollReady(epfd uintptr) bool {
 				s.n = int(n)
 			}
 			return s.n > 0
+		}
+	}
+}
+
+// ErrWouldBlock is what Read returns when the socket has nothing to read
+// yet: the loop waits for it.
+var ErrWouldBlock = errors.New("epoll: would block")
+
+// Read reads once from the non-blocking descriptor fd, retrying when a
+// signal interrupts it. It returns io.EOF at the end of the stream,
+// ErrWouldBlock if nothing has arrived, and other failures as the bare
+// errno, for the caller to wrap with its addresses.
+func Read(fd int, b []byte) (int, error) {
+	for {
+		n, err := unix.Read(fd, b)
+		switch {
+		case err == nil && n == 0:
+			return 0, io.EOF
+		case err == nil:
+			return n, nil
+		case err == unix.EAGAIN:
+			return 0, ErrWouldBlock
+		case err != unix.EINTR:
+			return 0, err
 		}
 	}
 }
