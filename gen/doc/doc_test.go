@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wirekit/wirekit/internal/wktest"
 	"github.com/wirekit/wirekit/schema"
 )
 
@@ -43,23 +44,7 @@ func TestGolden(t *testing.T) {
 		made := map[string]bool{}
 		for _, gf := range files {
 			made[gf.Name] = true
-			path := filepath.Join(gd.dir, gf.Name)
-			if *update {
-				if err := os.MkdirAll(gd.dir, 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, gf.Content, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			old, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (generate it with go test ./gen/doc -run Golden -update)", err)
-			}
-			if !bytes.Equal(old, gf.Content) {
-				t.Errorf("%s is stale: regenerate it with go test ./gen/doc -run Golden -update", path)
-			}
+			wktest.Golden(t, filepath.Join(gd.dir, gf.Name), gf.Content, *update, "go test ./gen/doc -run Golden -update")
 		}
 		entries, err := os.ReadDir(gd.dir)
 		if err != nil {

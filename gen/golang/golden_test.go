@@ -3,10 +3,10 @@ package golang
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/wirekit/wirekit/internal/wktest"
 	"github.com/wirekit/wirekit/schema"
 )
 
@@ -40,23 +40,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, gf := range files {
-				path := filepath.Join(gd.dir, gf.Name)
-				if *update {
-					if err := os.MkdirAll(gd.dir, 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(path, gf.Content, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					continue
-				}
-				old, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (generate it with go test ./gen/golang -run Golden -update)", err)
-				}
-				if !bytes.Equal(old, gf.Content) {
-					t.Errorf("%s is stale: regenerate it with go test ./gen/golang -run Golden -update", path)
-				}
+				wktest.Golden(t, filepath.Join(gd.dir, gf.Name), gf.Content, *update, "go test ./gen/golang -run Golden -update")
 			}
 		})
 	}

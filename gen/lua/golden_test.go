@@ -3,11 +3,11 @@ package lua
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/wirekit/wirekit/internal/wktest"
 	"github.com/wirekit/wirekit/schema"
 )
 
@@ -29,20 +29,7 @@ var goldens = []struct {
 func TestGolden(t *testing.T) {
 	for _, gd := range goldens {
 		t.Run(filepath.Base(gd.file), func(t *testing.T) {
-			got := generate(t, gd.schema, gd.opts)
-			if *update {
-				if err := os.WriteFile(gd.file, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(gd.file)
-			if err != nil {
-				t.Fatalf("%v (generate it with go test ./gen/lua -run Golden -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s is stale: regenerate it with go test ./gen/lua -run Golden -update", gd.file)
-			}
+			wktest.Golden(t, gd.file, generate(t, gd.schema, gd.opts), *update, "go test ./gen/lua -run Golden -update")
 		})
 	}
 }

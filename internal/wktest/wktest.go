@@ -4,6 +4,7 @@
 package wktest
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -14,6 +15,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -98,4 +100,27 @@ func Memory() (heapAndStacks, rss int64) {
 		}
 	}
 	return int64(ms.HeapInuse + ms.StackInuse), rss
+}
+
+// Golden checks got against the checked-in file at path, or, when update
+// is set (a test's -update flag), writes it there. regen is the command
+// that regenerates the file, for the failure messages.
+func Golden(t testing.TB, path string, got []byte, update bool, regen string) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (generate it with %s)", err, regen)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is stale: regenerate it with %s", path, regen)
+	}
 }
