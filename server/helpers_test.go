@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -40,18 +41,32 @@ func listen(t testing.TB, network string) net.Listener {
 }
 
 // forEachEngine runs test once per engine, as subtests: the server's
-// behaviour is the same on both, and one suite checks it.
+// behaviour is the same on both, and one suite checks it. The poll engine
+// runs twice: parking its loops at once, and, in the subtest named
+// pollBlocking, blocking them in epoll first (Server.LoopBlock, which
+// start sets for the servers of that subtest).
 func forEachEngine(t *testing.T, test func(t *testing.T, e Engine)) {
 	t.Helper()
-	for _, e := range []Engine{EngineGoroutine, EnginePoll} {
-		t.Run(e.String(), func(t *testing.T) {
-			if e == EnginePoll && !pollEngineRuns() {
-				t.Skip("the poll engine runs on Linux")
+	for _, name := range []string{"goroutine", "poll", pollBlocking} {
+		t.Run(name, func(t *testing.T) {
+			e := EngineGoroutine
+			if name != "goroutine" {
+				e = EnginePoll
+				if !pollEngineRuns() {
+					t.Skip("the poll engine runs on Linux")
+				}
 			}
 			test(t, e)
 		})
 	}
 }
+
+// pollBlocking names forEachEngine's subtests whose poll loops block in
+// epoll for up to testLoopBlock before they park.
+const (
+	pollBlocking  = "poll-blocking"
+	testLoopBlock = 2 * time.Millisecond
+)
 
 // pollEngineRuns reports whether the poll engine runs on this system.
 func pollEngineRuns() bool { return runtime.GOOS == "linux" }
@@ -61,6 +76,9 @@ func pollEngineRuns() bool { return runtime.GOOS == "linux" }
 // engine did not fall back to the goroutine engine.
 func start(t testing.TB, s *Server, ln net.Listener) string {
 	t.Helper()
+	if s.LoopBlock == 0 && strings.Contains(t.Name(), "/"+pollBlocking) {
+		s.LoopBlock = testLoopBlock
+	}
 	if s.Engine == EnginePoll {
 		t.Cleanup(func() {
 			if s.fellBack.Load() {

@@ -240,6 +240,7 @@ func newLoop(e *pollEngine) (*loop, error) {
 	if err != nil {
 		return nil, err
 	}
+	set.SetBlock(e.srv.LoopBlock)
 	l := &loop{e: e, set: set, serial: 1, req: new(Request)}
 	l.inbox = epoll.NewInbox(set, func(p *pollConn) **pollConn { return &p.next })
 	l.word.Store(l.serial << 1)

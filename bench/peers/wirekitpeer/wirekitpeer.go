@@ -7,6 +7,7 @@ package wirekitpeer
 import (
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/wirekit/wirekit/examples/orders/ordersvc"
 	"github.com/wirekit/wirekit/server"
@@ -30,14 +31,15 @@ type Server struct {
 }
 
 // Start listens on the TCP address addr and serves on engine in the
-// background.
-func Start(addr string, engine server.Engine) (*Server, error) {
+// background; loopBlock is the server's LoopBlock (0: the default).
+func Start(addr string, engine server.Engine, loopBlock time.Duration) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{srv: ordersvc.NewServer(), ln: ln}
 	s.srv.Engine = engine
+	s.srv.LoopBlock = loopBlock
 	go s.srv.Serve(ln)
 	return s, nil
 }
