@@ -38,6 +38,7 @@ type row struct {
 	writes       float64
 	rss          float64 // bytes
 	bottleneck   string  // the bottleneck of most runs, if any
+	vsWirekit    float64 // median over the repetitions of cpu / wirekit's cpu in the same one
 }
 
 func newReport(o options, pin [2][]string, ss []scenario, ps []peer, results []runResult) *report {
@@ -45,10 +46,37 @@ func newReport(o options, pin [2][]string, ss []scenario, ps []peer, results []r
 	for _, s := range ss {
 		r.rows[s.name] = make(map[string]*row)
 		for _, p := range ps {
-			r.rows[s.name][p.name] = summarize(results, s.name, p.name)
+			w := summarize(results, s.name, p.name)
+			w.vsWirekit = pairedRatio(results, s.name, p.name, "wirekit")
+			r.rows[s.name][p.name] = w
 		}
 	}
 	return r
+}
+
+// pairedRatio returns the median, over the repetitions in which both ran,
+// of peer's server CPU per request divided by base's in the same
+// repetition of scenario: NaN if there is none. The runs of one repetition
+// are interleaved minutes apart at most, so pairing them cancels most of
+// the machine's drift between repetitions, which a ratio of medians keeps.
+func pairedRatio(results []runResult, scenario, peer, base string) float64 {
+	cpu := func(name string) map[int]float64 {
+		m := make(map[int]float64)
+		for _, rr := range results {
+			if rr.Scenario == scenario && rr.Peer == name && rr.Result != nil && rr.Result.ServerCPUPerReq > 0 {
+				m[rr.Rep] = rr.Result.ServerCPUPerReq
+			}
+		}
+		return m
+	}
+	b := cpu(base)
+	var ratios []float64
+	for rep, v := range cpu(peer) {
+		if bv, ok := b[rep]; ok {
+			ratios = append(ratios, v/bv)
+		}
+	}
+	return median(ratios)
 }
 
 func summarize(results []runResult, scenario, peer string) *row {
@@ -116,7 +144,6 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "\n## %s: %s\n\n", s.name, s.title)
 		b.WriteString("| peer | server CPU µs/req | vs wirekit | req/s | p50 µs | p99 µs | bytes/req | allocs/req | syscalls/req r+w | server CPU | client CPU | other CPU | server RSS | bottleneck |\n")
 		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n")
-		base := r.rows[s.name]["wirekit"]
 		for _, p := range r.ps {
 			w := r.rows[s.name][p.name]
 			if w.runs == 0 {
@@ -124,8 +151,8 @@ func (r *report) markdown() string {
 				continue
 			}
 			ratio := "n/a"
-			if base != nil && base.runs > 0 && base.cpu > 0 {
-				ratio = fmt.Sprintf("%.2fx", w.cpu/base.cpu)
+			if !math.IsNaN(w.vsWirekit) {
+				ratio = fmt.Sprintf("%.2fx", w.vsWirekit)
 			}
 			note := w.bottleneck
 			if w.failed > 0 {
@@ -140,8 +167,12 @@ func (r *report) markdown() string {
 	b.WriteString(`
 server CPU µs/req is the server process's user + system time over the
 measured window (/proc/PID/stat), divided by the requests answered in it: the
-fair figure when the client is the bottleneck. "vs wirekit" divides it by
-wirekit's (above 1: wirekit spends less). Latencies are measured by the load
+fair figure when the client is the bottleneck; the columns are medians over
+the repetitions. "vs wirekit" is the median, over the repetitions, of the
+peer's server CPU per request divided by wirekit's in the same repetition
+(above 1: wirekit spends less): runs of one repetition are minutes apart at
+most, and pairing them cancels the drift of this machine between
+repetitions, which a ratio of the medians would keep. Latencies are measured by the load
 client, from the write of a request to the read of its answer. bytes/req
 counts both directions above TCP, on the client's connections. allocs/req is
 the server's runtime.MemStats.Mallocs over the window per request.

@@ -63,6 +63,27 @@ func TestSummarize(t *testing.T) {
 	}
 }
 
+// TestPairedRatio: the ratio pairs each repetition's runs, so that a
+// repetition in which the machine was slow for everyone does not skew it,
+// and skips repetitions that one of the two lacks.
+func TestPairedRatio(t *testing.T) {
+	run := func(peer string, rep int, cpu float64) runResult {
+		return runResult{Peer: peer, Scenario: "s", Rep: rep, Result: &load.Result{ServerCPUPerReq: cpu}}
+	}
+	results := []runResult{
+		run("wirekit", 1, 1.0), run("gnet", 1, 0.9),
+		run("wirekit", 2, 2.0), run("gnet", 2, 1.9), // a slow repetition
+		run("wirekit", 3, 1.0), run("gnet", 3, 0.8),
+		run("gnet", 4, 5), // wirekit failed in repetition 4
+	}
+	if got, want := pairedRatio(results, "s", "gnet", "wirekit"), 0.9; math.Abs(got-want) > 1e-9 {
+		t.Fatalf("paired ratio %v, want %v", got, want)
+	}
+	if got := pairedRatio(results, "s", "http", "wirekit"); !math.IsNaN(got) {
+		t.Fatalf("ratio of a peer that never ran: %v, want NaN", got)
+	}
+}
+
 func TestBarChartIsWellFormed(t *testing.T) {
 	svg := barChart(`CPU <&> "µs"`, []string{"wirekit", "http"}, []float64{0.5, math.NaN()})
 	d := xml.NewDecoder(strings.NewReader(svg))
