@@ -139,14 +139,16 @@ type Server struct {
 	// LoopBlock is how long a poll engine loop with nothing to do waits in
 	// epoll itself, its thread blocked in the kernel as gnet's loops wait,
 	// before it parks in Go's network poller. Input that comes within
-	// LoopBlock is served without a trip through the scheduler: about 12
-	// µs sooner at one request in flight on this machine's measurements
-	// (see the README). The price: a blocked thread keeps its processor,
-	// so the process's other goroutines (Replies finishing, a client in the
-	// same process, timers) wait until the runtime takes it back, up to
-	// milliseconds when GOMAXPROCS is no larger than Loops. For a process
-	// that only serves, with handlers that answer inline. Zero, the
-	// default, parks at once.
+	// LoopBlock is served without a trip through the scheduler: with one
+	// request in flight, about 5 µs sooner and with 4 µs less server CPU
+	// per request on this machine (see the README). The price: a blocked
+	// thread keeps its processor, so the process's other goroutines
+	// (Replies finishing, a client in the same process, timers) wait until
+	// the runtime takes it back, up to milliseconds when GOMAXPROCS is no
+	// larger than Loops; and waits that time out cost CPU (many connections
+	// at a low rate: 30% more per request in the benchmark). For a process
+	// that only serves, with handlers that answer inline, at a rate that
+	// keeps its loops busy. Zero, the default, parks at once.
 	LoopBlock time.Duration
 
 	pool stream.Pool // buffers of every connection and Reply
