@@ -131,7 +131,7 @@ func (s *Set) SetDeadline(t time.Time) {
 // SetBlock makes each Wait that finds nothing ready first wait up to d in
 // epoll_pwait2 itself, its thread blocked in the kernel as C event loops
 // wait, before it parks in the runtime's poller. Input that comes within d
-// is then served without a trip through the scheduler (5-12 us sooner on
+// is then served without a trip through the scheduler (about 5 us sooner on
 // this machine, and less CPU per wake-up); but while the thread is blocked
 // it keeps its processor, and the process's other goroutines wait until
 // the runtime takes it back, which may take milliseconds when GOMAXPROCS
