@@ -17,6 +17,17 @@ func newSet(t *testing.T) *Set {
 	return s
 }
 
+// pipe returns a non-blocking pipe, closed when the test ends.
+func pipe(t *testing.T) [2]int {
+	t.Helper()
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	return p
+}
+
 // TestWake: a Wake from another goroutine ends a Wait parked with no
 // deadline, with the eventfd's event; after ClearWake the set is quiet
 // again.
@@ -41,11 +52,7 @@ func TestWake(t *testing.T) {
 // readable, and Modify changes what it is reported for.
 func TestDescriptors(t *testing.T) {
 	s := newSet(t)
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	p := pipe(t)
 	if err := s.Add(p[0], unix.EPOLLIN, 7); err != nil {
 		t.Fatal(err)
 	}
@@ -105,11 +112,7 @@ func TestBlock(t *testing.T) {
 	}
 	s.ClearWake()
 
-	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
+	p := pipe(t)
 	if err := s.Add(p[0], unix.EPOLLIN, 3); err != nil {
 		t.Fatal(err)
 	}
