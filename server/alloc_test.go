@@ -2,8 +2,11 @@ package server
 
 import (
 	"context"
+	"io"
 	"net"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
@@ -104,4 +107,49 @@ func TestServeZeroAllocsOverSockets(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSlowConnectionsZeroAllocs: on the goroutine engine, connections with
+// a request about every second, each waiting longer than rehomeAfter, move
+// to a fresh goroutine at every wait, and that allocates nothing: after
+// their first rehoming they move at once, without the deadline whose error
+// would allocate.
+func TestSlowConnectionsZeroAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	const conns = 40
+	addr := serveTCP(t, &Server{Engine: EngineGoroutine})
+	req, _ := frame.Append(orders.Framing(), nil, frame.Meta{Type: orders.TypeEchoRequest, ID: 1}, []byte("slow"))
+	resp := make([]byte, len(req)) // an EchoResponse is as long
+	ncs := make([]net.Conn, conns)
+	for i := range ncs {
+		ncs[i] = dial(t, "tcp", addr).nc
+	}
+	round := func() {
+		for _, nc := range ncs {
+			if _, err := nc.Write(req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, nc := range ncs {
+			if _, err := io.ReadFull(nc, resp); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pause := func() { time.Sleep(rehomeAfter + 300*time.Millisecond) }
+	round()
+	pause() // every connection rehomes on its deadline, and turns slow
+	round()
+	pause()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	round()
+	pause()
+	round()
+	runtime.ReadMemStats(&after)
+	if n := float64(after.Mallocs-before.Mallocs) / (2 * conns); n > 0.25 {
+		t.Errorf("%.2f allocations per request on connections that rehome at every wait, want about 0", n)
+	}
 }

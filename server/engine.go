@@ -79,6 +79,12 @@ type goroutineConn struct {
 	// rehoming: the read deadline is armed for rehoming (see wait), no
 	// timeout being set.
 	rehoming bool
+	// slow: the connection's last wait lasted long enough for it to move
+	// to a fresh goroutine, so its next one moves there at once (see
+	// wait); eagerAt is when such a move began, zero for a move the
+	// deadline made.
+	slow    bool
+	eagerAt time.Time
 
 	// offset is the stream offset of a connection waiting without its
 	// stream (see shed).
@@ -417,6 +423,12 @@ const rehomeAfter = time.Second
 // shrink a grown stack back to its minimum, while a fresh goroutine waits
 // on the smallest stack there is. A busy connection thus pays next to
 // nothing for it, and one idle for a second costs a goroutine start.
+//
+// A connection whose last wait was that long (slow) moves to a fresh
+// goroutine at once: one with a request a second would otherwise wait for
+// the deadline at every request, and a deadline that passes costs the
+// error net.RawConn returns, an allocation. It stays slow until a wait
+// takes less than half of rehomeAfter.
 func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed bool, err error) {
 	s := c.srv
 	rehome := false
@@ -444,16 +456,27 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 	if s.shuttingDown() {
 		return false, errStopReading
 	}
+	if rehome && c.g.slow {
+		c.g.eagerAt = time.Now()
+		e.rehome(c, idleAt)
+		return true, nil
+	}
 	c.g.calls = peekWait
 	err = c.g.rc.Read(c.g.peek)
 	if err != nil && rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
-		c.g.rehoming = false
-		shed(c)
-		c.g.idleAt = idleAt
-		go c.g.rewait()
+		c.g.slow, c.g.eagerAt = true, time.Time{}
+		e.rehome(c, idleAt)
 		return true, nil
 	}
 	return false, err
+}
+
+// rehome moves c's wait, until idleAt, to a fresh goroutine (see wait).
+func (goroutineEngine) rehome(c *conn, idleAt time.Time) {
+	c.g.rehoming = false
+	shed(c)
+	c.g.idleAt = idleAt
+	go c.g.rewait()
 }
 
 // rewait goes on waiting for a connection on a fresh goroutine, then serves
@@ -462,6 +485,9 @@ func (e goroutineEngine) rewait(c *conn) {
 	idleAt := c.g.idleAt
 	c.setReadDeadline(idleAt)
 	_, err := e.wait(c, true, idleAt)
+	if at := c.g.eagerAt; err == nil && !at.IsZero() && time.Since(at) < rehomeAfter/2 {
+		c.g.slow = false // busier now: wait where it serves again
+	}
 	unshed(c)
 	if err == nil {
 		c.frameBegan()
