@@ -283,11 +283,11 @@ func (c *Client) attach(sl *slot, s *session, read bool) bool {
 		s.discard()
 		return false
 	}
+	// Live before its reader or loop starts: either may fail it at once,
+	// and failing detaches it.
+	sl.cur.Store(s)
 	switch {
 	case s.lc != nil:
-		// Live before the loop sees it: the loop may fail it at once, and
-		// failing detaches it.
-		sl.cur.Store(s)
 		c.wg.Add(1) // released by the loop when it is done with s
 		if !s.lc.open() {
 			c.wg.Done()
@@ -302,9 +302,6 @@ func (c *Client) attach(sl *slot, s *session, read bool) bool {
 	default:
 		c.wg.Add(1)
 		go s.writeLoop()
-	}
-	if s.lc == nil {
-		sl.cur.Store(s)
 	}
 	close(c.up)
 	c.up = make(chan struct{})
