@@ -118,7 +118,7 @@ func TestSlowConnectionsZeroAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	const conns = 40
+	const conns = 100 // the process's other allocations, if any, spread thin
 	addr := serveTCP(t, &Server{Engine: EngineGoroutine})
 	req, _ := frame.Append(orders.Framing(), nil, frame.Meta{Type: orders.TypeEchoRequest, ID: 1}, []byte("slow"))
 	resp := make([]byte, len(req)) // an EchoResponse is as long
@@ -149,7 +149,9 @@ func TestSlowConnectionsZeroAllocs(t *testing.T) {
 	pause()
 	round()
 	runtime.ReadMemStats(&after)
-	if n := float64(after.Mallocs-before.Mallocs) / (2 * conns); n > 0.25 {
+	n := float64(after.Mallocs-before.Mallocs) / (2 * conns)
+	t.Logf("%.3f allocations per request", n)
+	if n > 0.25 {
 		t.Errorf("%.2f allocations per request on connections that rehome at every wait, want about 0", n)
 	}
 }
