@@ -195,7 +195,7 @@ func fallbackReason(tls bool, nc net.Conn) string {
 // writes when woken, and reads and delivers as responses arrive.
 type session struct {
 	slot    *slot
-	nc      net.Conn     // on a loop: the dialed conn, closed once adopted
+	nc      net.Conn     // on a loop: nil, the dialed conn closed once adopted
 	lc      *loopConn    // the session's socket on an event loop, or nil
 	sc      *stream.Conn // only its reading side is used
 	framing frame.Framing

@@ -81,7 +81,7 @@
 //
 // Measured here (go test ./client -run '^$' -bench IdleConns -benchtime 1x):
 // an idle pooled connection costs the client about 13 KiB on goroutines and
-// 1.7 KiB on loops. A load generator or a proxy holding thousands of
+// 1.5 KiB on loops. A load generator or a proxy holding thousands of
 // connections wants the loops; TLS connections always run on goroutines.
 // The loops are the client's own, next to a server's: a proxy runs a
 // server's poll engine for its clients and a Loops for its backends, each

@@ -110,6 +110,7 @@ func (ls *Loops) adopt(s *session) bool {
 		return false
 	}
 	s.nc.Close()
+	s.nc = nil // an idle connection should not hold the closed conn's fd state
 	lc := &loopConn{s: s, l: ls.pick(), fd: fd, slot: -1}
 	s.lc = lc
 	s.sc = stream.New((*loopIO)(lc), s.framing, s.slot.c.s.Stream)
