@@ -54,13 +54,13 @@ type loopConn struct {
 	todo atomic.Uint32 // todo bits not yet taken by the loop; 0: not in its inbox
 
 	// The loop goroutine's.
-	slot     int32  // index in loop.conns; -1 while not in the epoll set
-	events   uint32 // the epoll events registered
-	done     bool   // finished: closed and handed back to its slot
-	canRead  bool   // the stream may read once more in this pass
-	answered bool   // a response arrived
-	out      []byte // the batch being written
-	sent     int    // bytes of out written
+	slot      int32  // index in loop.conns; -1 while not in the epoll set
+	events    uint32 // the epoll events registered
+	done      bool   // finished: closed and handed back to its slot
+	readsLeft uint8  // reads the stream may still make in this pass (epoll.ReadPass)
+	answered  bool   // a response arrived
+	out       []byte // the batch being written
+	sent      int    // bytes of out written
 }
 
 // todo bits: what other goroutines ask a loop to do with a connection.
@@ -222,7 +222,7 @@ func (l *loop) event(lc *loopConn, e uint32) {
 // the read buffer back if no partial frame is left in it.
 func (l *loop) read(lc *loopConn) {
 	s := lc.s
-	lc.canRead = true
+	lc.readsLeft = epoll.MaxReadsPerPass
 	for {
 		ok, err := s.sc.TryReadFrameTo(&l.f)
 		if ok {
@@ -231,7 +231,7 @@ func (l *loop) read(lc *loopConn) {
 			continue
 		}
 		if err == nil {
-			if !lc.canRead {
+			if lc.readsLeft == 0 {
 				break
 			}
 			if err = s.sc.Fill(); err == nil {
@@ -245,7 +245,7 @@ func (l *loop) read(lc *loopConn) {
 		l.finish(lc, err)
 		return
 	}
-	lc.canRead = false
+	lc.readsLeft = 0
 	l.f = frame.Frame{}
 	s.sc.Release()
 }
@@ -357,18 +357,15 @@ func (lc *loopConn) closeFD() {
 // without blocking. The loop writes requests itself.
 type loopIO loopConn
 
-// Read reads once per pass (canRead), unless the read fills b, which has
-// likely left more behind: the stream may then read again at once, into
-// the buffer it grows. That is one read per wake-up, where reading until
+// Read reads once per pass, unless the read fills b, which has likely left
+// more behind: the stream may then read again at once, into the buffer it
+// grows, up to epoll.MaxReadsPerPass times (epoll.ReadPass). That is one
+// read per wake-up, where reading until
 // EAGAIN would cost a second, empty one; epoll (level-triggered) reports
 // what arrives later at once.
 func (r *loopIO) Read(b []byte) (int, error) {
 	lc := (*loopConn)(r)
-	if !lc.canRead {
-		return 0, epoll.ErrWouldBlock
-	}
-	n, err := epoll.Read(lc.fd, b)
-	lc.canRead = err == nil && n == len(b)
+	n, err := epoll.ReadPass(lc.fd, b, &lc.readsLeft)
 	if err != nil && err != io.EOF && err != epoll.ErrWouldBlock {
 		err = os.NewSyscallError("read", err)
 	}

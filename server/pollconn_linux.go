@@ -66,9 +66,9 @@ type pollConn struct {
 	flags flags
 
 	// The serving goroutine's.
-	canRead bool    // the stream may read once more in this pass
-	eof     bool    // a read found the end of the peer's stream
-	outcome outcome // how a run apart from the loop ended
+	readsLeft uint8   // reads the stream may still make in this pass (epoll.ReadPass)
+	eof       bool    // a read found the end of the peer's stream
+	outcome   outcome // how a run apart from the loop ended
 }
 
 // phase is where a poll connection is in its life.
@@ -248,20 +248,16 @@ func sockaddrToAddr(sa unix.Sockaddr) net.Addr {
 // errWouldBlock, and the loop waits for the socket instead.
 type rawIO pollConn
 
-// Read reads once per pass (canRead), unless the read fills b: in one
+// Read reads once per pass, unless the read fills b (epoll.ReadPass): in one
 // wake-up of the loop a connection reads what has arrived, and what arrives
 // later waits for the next wake-up, which epoll (level-triggered) reports
 // at once. That is one read per batch, where reading until EAGAIN would
 // cost a second, empty one. A read that fills b has likely left more
 // behind (a frame larger than the buffer, say): the stream may read again
-// at once, into the buffer it grows.
+// at once, into the buffer it grows, up to epoll.MaxReadsPerPass times.
 func (r *rawIO) Read(b []byte) (int, error) {
 	p := (*pollConn)(r)
-	if !p.canRead {
-		return 0, errWouldBlock
-	}
-	n, err := epoll.Read(int(p.fd), b)
-	p.canRead = err == nil && n == len(b)
+	n, err := epoll.ReadPass(int(p.fd), b, &p.readsLeft)
 	switch err {
 	case nil:
 		return n, nil

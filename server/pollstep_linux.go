@@ -3,6 +3,7 @@ package server
 import (
 	"log/slog"
 
+	"github.com/wirekit/wirekit/internal/epoll"
 	"golang.org/x/sys/unix"
 )
 
@@ -55,10 +56,13 @@ func (l *loop) serveFrames(p *pollConn, read bool) (out outcome, lost bool) {
 	c.req = l.req
 	c.req.c = c // the loop's Request serves each of its connections in turn
 	c.beginBatch()
-	p.canRead = read && !p.is(stopping) && !c.srv.shuttingDown()
+	p.readsLeft = 0
+	if read && !p.is(stopping) && !c.srv.shuttingDown() {
+		p.readsLeft = epoll.MaxReadsPerPass
+	}
 	w := l.enter(p)
 	out, lost = l.frames(p, w)
-	p.canRead = false
+	p.readsLeft = 0
 	if !lost && !l.word.CompareAndSwap(w, w&^busy) {
 		lost = true // the watchdog handed the loop off
 	}
@@ -110,7 +114,7 @@ func (l *loop) frames(p *pollConn, w uint64) (out outcome, lost bool) {
 		}
 		if blocker != nil && !lost && blocker.Blocks(c.req) {
 			l.handOff(p, w)
-			lost, p.canRead = true, false
+			lost, p.readsLeft = true, 0
 		}
 		c.serveRequest()
 		if c.closeAfter {

@@ -190,6 +190,31 @@ func (s *Set) pollReady(epfd uintptr) bool {
 	}
 }
 
+// MaxReadsPerPass bounds the reads of one connection in one wake-up of its
+// loop. A loop reads each ready connection once per wake-up, and again at
+// once only while a read fills its buffer (a frame larger than the
+// buffer, say); without a bound, a peer that keeps its socket full would
+// hold the loop, and every other connection on it, for as long as it
+// sends. What is left waits for the next wake-up, which level-triggered
+// epoll reports at once.
+const MaxReadsPerPass = 16
+
+// ReadPass is Read within a pass: it reads only if *left allows, and
+// leaves in *left what the pass allows after it: nothing unless the read
+// filled b. A loop sets *left to MaxReadsPerPass where a pass begins.
+func ReadPass(fd int, b []byte, left *uint8) (int, error) {
+	if *left == 0 {
+		return 0, ErrWouldBlock
+	}
+	n, err := Read(fd, b)
+	if err == nil && n == len(b) {
+		*left--
+	} else {
+		*left = 0
+	}
+	return n, err
+}
+
 // ErrWouldBlock is what Read returns when the socket has nothing to read
 // yet: the loop waits for it.
 var ErrWouldBlock = errors.New("epoll: would block")

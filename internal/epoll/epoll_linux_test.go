@@ -136,3 +136,40 @@ func TestBlock(t *testing.T) {
 		t.Fatalf("Wait blocked %v past a 30 ms deadline", d)
 	}
 }
+
+// TestReadPass: reads that fill their buffer go on, MaxReadsPerPass of them
+// at most however much is waiting; a read that does not fill its buffer
+// ends the pass.
+func TestReadPass(t *testing.T) {
+	p := pipe(t)
+	data := make([]byte, 64<<10)
+	if n, err := unix.Write(p[1], data); err != nil || n != len(data) {
+		t.Fatalf("wrote %d, %v", n, err)
+	}
+	buf := make([]byte, 1<<10)
+	left := uint8(MaxReadsPerPass)
+	reads := 0
+	for {
+		n, err := ReadPass(p[0], buf, &left)
+		if err == ErrWouldBlock {
+			break
+		}
+		if err != nil || n != len(buf) {
+			t.Fatalf("read %d, %v", n, err)
+		}
+		reads++
+	}
+	if reads != MaxReadsPerPass {
+		t.Fatalf("%d reads in a pass with %d KiB waiting, want %d", reads, len(data)>>10, MaxReadsPerPass)
+	}
+
+	// The next pass: a short read ends it.
+	left = MaxReadsPerPass
+	big := make([]byte, len(data))
+	if n, err := ReadPass(p[0], big, &left); err != nil || n != len(data)-MaxReadsPerPass*len(buf) || left != 0 {
+		t.Fatalf("read %d, %v, %d left; want the rest and no read left", n, err, left)
+	}
+	if _, err := ReadPass(p[0], big, &left); err != ErrWouldBlock {
+		t.Fatalf("read after a short one: %v, want ErrWouldBlock", err)
+	}
+}
