@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"runtime"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/frame"
 )
 
 // TestPollIdleConnectionsCostNoGoroutine: on the poll engine, connections
@@ -165,5 +168,35 @@ func TestShutdownStopsLoops(t *testing.T) {
 	case <-e.gone:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the loops did not exit")
+	}
+}
+
+// BenchmarkLoopBlockInProcess makes one round trip at a time between a
+// client goroutine and a poll engine server in the same process, with the
+// loop parking at once and blocking in epoll first (LoopBlock). With one
+// processor a blocked loop keeps it from the client until the runtime
+// takes it back: the cost Server.LoopBlock's documentation warns of.
+//
+//	go test ./server -run '^$' -bench LoopBlockInProcess -cpu 1,2 -benchtime 2000x
+func BenchmarkLoopBlockInProcess(b *testing.B) {
+	for _, block := range []time.Duration{0, 200 * time.Microsecond} {
+		b.Run(fmt.Sprintf("block=%v", block), func(b *testing.B) {
+			addr := serveTCP(b, &Server{Engine: EnginePoll, LoopBlock: block})
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer nc.Close()
+			req, _ := frame.Append(orders.Framing(), nil, frame.Meta{Type: orders.TypeEchoRequest, ID: 1}, []byte("ping"))
+			resp := make([]byte, len(req)) // an EchoResponse is as long
+			for b.Loop() {
+				if _, err := nc.Write(req); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(nc, resp); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

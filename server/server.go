@@ -145,7 +145,9 @@ type Server struct {
 	// thread keeps its processor, so the process's other goroutines
 	// (Replies finishing, a client in the same process, timers) wait until
 	// the runtime takes it back, up to milliseconds when GOMAXPROCS is no
-	// larger than Loops; and waits that time out cost CPU (many connections
+	// larger than Loops (a round trip with a client in the same process:
+	// 12.7 µs parking, 290 µs with LoopBlock 200 µs on one processor,
+	// BenchmarkLoopBlockInProcess); and waits that time out cost CPU (many connections
 	// at a low rate: 30% more per request in the benchmark). For a process
 	// that only serves, with handlers that answer inline, at a rate that
 	// keeps its loops busy. Zero, the default, parks at once.

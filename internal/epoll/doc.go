@@ -12,8 +12,10 @@
 // process) waits that long. The price is paid per wake-up from idle: one
 // more epoll_wait and a trip through the scheduler. Measured here with a
 // server on one core and one connection with one request in flight,
-// blocking would answer about 5-8 us sooner and spend about 6 us less CPU
-// per request; but an in-process round trip at GOMAXPROCS=1 takes 15 us
-// parked and 130 us blocked (190 us still with a blocking wait of 100 us
-// before parking). Under load a loop seldom parks, and both cost alike.
+// blocking for up to 200 us first (Set.SetBlock, the server's LoopBlock)
+// answers about 5 us sooner and spends about 4 us less CPU per request
+// (bench/results/loop-block.md); but a round trip with a client in the
+// same process takes 12.7 us parked and 290 us blocking with one
+// processor, 24-36 us with two (BenchmarkLoopBlockInProcess in package
+// server). Under load a loop seldom parks, and both cost alike.
 package epoll
