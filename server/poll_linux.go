@@ -53,6 +53,12 @@ type pollEngine struct {
 	stopOnce sync.Once
 	live     atomic.Int32  // loops running
 	gone     chan struct{} // closed when the last loop has exited
+
+	// The watchdog dozes while every loop is idle (see doze): a loop
+	// beginning a batch then rouses it.
+	dozing  atomic.Bool
+	rouse   chan struct{} // capacity 1
+	watched atomic.Int64  // ticks the watchdog took, for tests
 }
 
 // maxEvents is how many ready sockets one epoll_wait returns at most; the
@@ -69,7 +75,7 @@ func newPollEngine(s *Server) (*pollEngine, error) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	e := &pollEngine{srv: s, gone: make(chan struct{}), writes: s.writes}
+	e := &pollEngine{srv: s, gone: make(chan struct{}), rouse: make(chan struct{}, 1), writes: s.writes}
 	e.blocker, _ = s.Handler.(BlockingHandler)
 	switch {
 	case s.HandlerBudget == 0:
@@ -153,6 +159,12 @@ func (e *pollEngine) kill(c *conn)        { c.p.Close() }
 // process itself was starved of CPU (a CPU quota, an overloaded machine):
 // the watchdog then judges nothing until it has watched for a budget again,
 // since a loop not running at all looks like one stuck in a handler.
+//
+// A tick that finds every loop where it was at the last, between batches,
+// means the server has been idle for half a budget: the watchdog then
+// dozes until a batch begins, so that an idle server does not wake every
+// few milliseconds (it would, 200 times a second at the default budget,
+// and an idle process should be quiet).
 func (e *pollEngine) watch() {
 	tick := e.budget / 2
 	t := time.NewTicker(tick)
@@ -165,11 +177,14 @@ func (e *pollEngine) watch() {
 			return
 		case <-t.C:
 		}
+		e.watched.Add(1)
 		now := time.Now()
 		late := now.Sub(last) > tick+tick/2
 		last = now
+		idle := !late
 		for _, l := range e.loops {
 			w := l.word.Load()
+			idle = idle && w == l.seen && w&busy == 0
 			if late || w&busy == 0 || w != l.seen {
 				l.seen, l.ticks = w, 0
 				continue
@@ -187,6 +202,43 @@ func (e *pollEngine) watch() {
 			}
 			l.handed = p
 			go l.run()
+		}
+		if idle && e.doze() {
+			t.Reset(tick)
+			last = time.Now()
+		}
+	}
+}
+
+// doze parks the watchdog until a loop begins a batch (see rouseWatchdog),
+// and reports whether it did; it does not if a batch began since the tick.
+// The loop stores its word, then reads dozing; doze stores dozing, then
+// reads the words: with sequentially consistent atomics at least one of
+// them sees the other's store, so a batch never goes unwatched.
+func (e *pollEngine) doze() bool {
+	e.dozing.Store(true)
+	for _, l := range e.loops {
+		if l.word.Load() != l.seen {
+			if e.dozing.CompareAndSwap(true, false) {
+				return false
+			}
+			break // the loop took dozing: its signal is coming
+		}
+	}
+	select {
+	case <-e.rouse:
+	case <-e.gone:
+	}
+	return true
+}
+
+// rouseWatchdog wakes a dozing watchdog; a loop calls it as it begins a
+// batch. While the watchdog is awake it costs one atomic load.
+func (e *pollEngine) rouseWatchdog() {
+	if e.dozing.Load() && e.dozing.CompareAndSwap(true, false) {
+		select {
+		case e.rouse <- struct{}{}:
+		default:
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -198,5 +199,36 @@ func BenchmarkLoopBlockInProcess(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestWatchdogDozes: the watchdog stops ticking once the server is idle,
+// so that an idle server does not wake every few milliseconds, and a
+// handler that blocks after such a doze is still caught: the loop goes on
+// serving its other connection.
+func TestWatchdogDozes(t *testing.T) {
+	g := newGate(t)
+	var logs logBuffer
+	s := &Server{Engine: EnginePoll, Loops: 1, HandlerBudget: 10 * time.Millisecond, Handler: stuckEcho{g}, Logger: logs.logger(slog.LevelWarn)}
+	addr := serveTCP(t, s)
+	stuck, other := dial(t, "tcp", addr), dial(t, "tcp", addr)
+	other.roundTrip(1, "wake")
+	s.mu.Lock()
+	e := s.poll
+	s.mu.Unlock()
+	eventually(t, "the watchdog to doze", e.dozing.Load)
+	n := e.watched.Load()
+	time.Sleep(50 * time.Millisecond) // ten ticks, were it awake
+	if d := e.watched.Load() - n; d != 0 {
+		t.Errorf("the dozing watchdog ticked %d times in 50ms", d)
+	}
+	stuck.queue(orders.TypeEchoRequest, 2, "block")
+	stuck.flush()
+	eventually(t, "the handler to block", func() bool { return g.blocked.Load() == 1 })
+	other.roundTrip(3, "not stuck") // answered only once the watchdog hands the loop off
+	g.once()
+	stuck.expect(orders.TypeEchoResponse, 2, "block")
+	if !strings.Contains(logs.String(), "ran past HandlerBudget") {
+		t.Errorf("no warning logged:\n%s", logs.String())
 	}
 }

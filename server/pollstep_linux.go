@@ -154,6 +154,7 @@ func (l *loop) enter(p *pollConn) uint64 {
 	l.serial++
 	w := l.serial<<1 | busy
 	l.word.Store(w)
+	l.e.rouseWatchdog()
 	return w
 }
 
