@@ -43,11 +43,12 @@ func listen(t testing.TB, network string) net.Listener {
 // forEachEngine runs test once per engine, as subtests: the server's
 // behaviour is the same on both, and one suite checks it. The poll engine
 // runs twice: parking its loops at once, and, in the subtest named
-// pollBlocking, blocking them in epoll first (Server.LoopBlock, which
-// start sets for the servers of that subtest).
+// pollTuned, polling and then blocking in epoll first (Server.LoopSpin and
+// LoopBlock, which start sets for the servers of that subtest and its
+// own subtests).
 func forEachEngine(t *testing.T, test func(t *testing.T, e Engine)) {
 	t.Helper()
-	for _, name := range []string{"goroutine", "poll", pollBlocking} {
+	for _, name := range []string{"goroutine", "poll", pollTuned} {
 		t.Run(name, func(t *testing.T) {
 			e := EngineGoroutine
 			if name != "goroutine" {
@@ -61,10 +62,12 @@ func forEachEngine(t *testing.T, test func(t *testing.T, e Engine)) {
 	}
 }
 
-// pollBlocking names forEachEngine's subtests whose poll loops block in
-// epoll for up to testLoopBlock before they park.
+// pollTuned names forEachEngine's subtests whose poll loops poll for up to
+// testLoopSpin, then block in epoll for up to testLoopBlock, before they
+// park.
 const (
-	pollBlocking  = "poll-blocking"
+	pollTuned     = "poll-tuned"
+	testLoopSpin  = 50 * time.Microsecond
 	testLoopBlock = 2 * time.Millisecond
 )
 
@@ -76,8 +79,8 @@ func pollEngineRuns() bool { return runtime.GOOS == "linux" }
 // engine did not fall back to the goroutine engine.
 func start(t testing.TB, s *Server, ln net.Listener) string {
 	t.Helper()
-	if s.LoopBlock == 0 && strings.Contains(t.Name(), "/"+pollBlocking) {
-		s.LoopBlock = testLoopBlock
+	if s.LoopBlock == 0 && s.LoopSpin == 0 && strings.Contains(t.Name(), "/"+pollTuned) {
+		s.LoopBlock, s.LoopSpin = testLoopBlock, testLoopSpin
 	}
 	if s.Engine == EnginePoll {
 		t.Cleanup(func() {

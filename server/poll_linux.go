@@ -293,6 +293,7 @@ func newLoop(e *pollEngine) (*loop, error) {
 		return nil, err
 	}
 	set.SetBlock(e.srv.LoopBlock)
+	set.SetSpin(e.srv.LoopSpin)
 	l := &loop{e: e, set: set, serial: 1, req: new(Request)}
 	l.inbox = epoll.NewInbox(set, func(p *pollConn) **pollConn { return &p.next })
 	l.word.Store(l.serial << 1)

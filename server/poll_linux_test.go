@@ -174,15 +174,18 @@ func TestShutdownStopsLoops(t *testing.T) {
 
 // BenchmarkLoopBlockInProcess makes one round trip at a time between a
 // client goroutine and a poll engine server in the same process, with the
-// loop parking at once and blocking in epoll first (LoopBlock). With one
-// processor a blocked loop keeps it from the client until the runtime
-// takes it back: the cost Server.LoopBlock's documentation warns of.
+// loop parking at once, blocking in epoll first (LoopBlock) or polling
+// first (LoopSpin). With one processor a blocked loop keeps it from the
+// client until the runtime takes it back, and a polling one keeps the
+// client's wake-up from it until it stops; with two, another thread must
+// wake for the client. These are the costs the two fields' documentation
+// warns of.
 //
 //	go test ./server -run '^$' -bench LoopBlockInProcess -cpu 1,2 -benchtime 2000x
 func BenchmarkLoopBlockInProcess(b *testing.B) {
-	for _, block := range []time.Duration{0, 200 * time.Microsecond} {
-		b.Run(fmt.Sprintf("block=%v", block), func(b *testing.B) {
-			addr := serveTCP(b, &Server{Engine: EnginePoll, LoopBlock: block})
+	for _, w := range []struct{ spin, block time.Duration }{{0, 0}, {0, 200 * time.Microsecond}, {50 * time.Microsecond, 0}} {
+		b.Run(fmt.Sprintf("spin=%v/block=%v", w.spin, w.block), func(b *testing.B) {
+			addr := serveTCP(b, &Server{Engine: EnginePoll, LoopSpin: w.spin, LoopBlock: w.block})
 			nc, err := net.Dial("tcp", addr)
 			if err != nil {
 				b.Fatal(err)

@@ -152,6 +152,29 @@ type Server struct {
 	// that only serves, with handlers that answer inline, at a rate that
 	// keeps its loops busy. Zero, the default, parks at once.
 	LoopBlock time.Duration
+	// LoopSpin is how long, at most, a poll engine loop with nothing to
+	// do polls its epoll set before it waits (parks, or blocks for
+	// LoopBlock), yielding its processor between polls when GOMAXPROCS is
+	// 1. Input that comes meanwhile is served without waking a sleeping
+	// thread, which on a virtual machine, where an idle processor halts,
+	// costs more than the polling: with one request in flight, from
+	// another process, p50 61 -> 23 µs, p99 95 -> 54 µs and server CPU per
+	// request 32 -> 25 µs on this machine (bench/results/loop-spin.md). The
+	// window adapts as Linux's haltpoll governor does (see
+	// epoll.Set.SetSpin): it grows while input comes within LoopSpin and
+	// closes while it comes later, so an idle server, or one whose
+	// connections send seldom, does not poll.
+	//
+	// The price falls on the rest of the process: goroutines waiting in
+	// Go's network poller (a client in the same process, an HTTP server,
+	// a database driver) are woken by another thread while a loop polls,
+	// or, with one processor, only once it stops. A round trip with a
+	// client in the same process takes 2-3 times as long
+	// (BenchmarkLoopBlockInProcess). And where input keeps coming just
+	// within LoopSpin, the loop polls through the gaps it would have slept
+	// through. For a process that only serves, from other processes. Zero,
+	// the default, never polls.
+	LoopSpin time.Duration
 
 	pool stream.Pool // buffers of every connection and Reply
 	// The streams and Requests that idle goroutine engine connections

@@ -35,7 +35,7 @@ func start[S serve.Server](f func(string) (S, error)) func(t *testing.T) string 
 }
 
 func wirekitOn(e server.Engine) func(string) (*wirekitpeer.Server, error) {
-	return func(addr string) (*wirekitpeer.Server, error) { return wirekitpeer.Start(addr, e, 0) }
+	return func(addr string) (*wirekitpeer.Server, error) { return wirekitpeer.Start(addr, e, 0, 0) }
 }
 
 // statsServer answers like a server's stats side channel, with this

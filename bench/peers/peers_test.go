@@ -65,7 +65,7 @@ var wkPeers = []struct {
 }
 
 func wirekitOn(e server.Engine) func(string) (*wirekitpeer.Server, error) {
-	return func(addr string) (*wirekitpeer.Server, error) { return wirekitpeer.Start(addr, e, 0) }
+	return func(addr string) (*wirekitpeer.Server, error) { return wirekitpeer.Start(addr, e, 0, 0) }
 }
 
 func dial(t *testing.T, s serve.Server) net.Conn {

@@ -14,9 +14,10 @@
 // default), where an idle connection costs a few hundred bytes; it runs on
 // Linux, and elsewhere the server falls back to goroutine, one goroutine per
 // connection, where an idle connection costs 3 to 4 KiB (see package
-// server, "Memory of idle connections"). -loop-block makes an idle poll
-// loop block in epoll for that long before it parks: lower latency for a
-// server that does nothing else (see server.Server.LoopBlock).
+// server, "Memory of idle connections"). -loop-spin makes an idle poll
+// loop poll epoll for up to that long, and -loop-block block in it for that
+// long, before it parks: lower latency for a server that does nothing
+// else (see server.Server.LoopSpin and LoopBlock).
 //
 // It prints the addresses it listens on once it does, so that a caller that
 // asked for port 0 learns the port:
@@ -66,6 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	debug := fs.Bool("debug", false, "log connections and frames (as hex dumps)")
 	engine := fs.String("engine", "poll", "what runs the connections: poll (epoll event loops; Linux) or goroutine")
 	loops := fs.Int("loops", 0, "event loops of the poll engine; 0 for one per CPU")
+	loopSpin := fs.Duration("loop-spin", 0, "how long, at most, an idle poll loop polls epoll before it waits (server.Server.LoopSpin); 0 never polls")
 	loopBlock := fs.Duration("loop-block", 0, "how long an idle poll loop blocks in epoll before it parks in Go's poller (server.Server.LoopBlock); 0 parks at once")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -95,6 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv.Engine = eng
 	srv.Loops = *loops
 	srv.LoopBlock = *loopBlock
+	srv.LoopSpin = *loopSpin
 	srv.MaxConns = *maxConns
 	srv.IdleTimeout = *idle
 	srv.FrameTimeout = 10 * time.Second // no frame of this protocol takes longer from a live peer

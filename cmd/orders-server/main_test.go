@@ -44,7 +44,7 @@ func TestServeAnswerMetricsAndShutdown(t *testing.T) {
 	for _, engine := range []string{"poll", "goroutine"} {
 		t.Run(engine, func(t *testing.T) { testServe(t, "-engine", engine) })
 	}
-	t.Run("poll-blocking", func(t *testing.T) { testServe(t, "-engine", "poll", "-loop-block", "1ms") })
+	t.Run("poll-tuned", func(t *testing.T) { testServe(t, "-engine", "poll", "-loop-spin", "50us", "-loop-block", "1ms") })
 }
 
 func testServe(t *testing.T, extra ...string) {

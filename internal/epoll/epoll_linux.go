@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 	"unsafe"
@@ -31,6 +32,8 @@ type Set struct {
 	ready func(uintptr) bool // s.pollReady, bound once: a closure per wait would allocate
 
 	block    time.Duration // how long Wait may block its thread first (see SetBlock)
+	spinMax  time.Duration // the longest Wait polls before it waits (see SetSpin)
+	spinWin  time.Duration // how long the next Wait polls, adapted at each
 	deadline time.Time     // as set by SetDeadline; zero: none
 
 	events []unix.EpollEvent
@@ -138,17 +141,76 @@ func (s *Set) SetDeadline(t time.Time) {
 // is small. Zero, the default, parks at once.
 func (s *Set) SetBlock(d time.Duration) { s.block = max(d, 0) }
 
+// SetSpin makes each Wait that finds nothing ready first poll the set for
+// a while before it blocks or parks: input that comes meanwhile is served
+// without the wake-up of a sleeping thread, which costs more than the
+// polling on a virtual machine whose idle processor halts (see the
+// server's LoopSpin for figures and what it costs the rest of the
+// process). With one processor (GOMAXPROCS=1) it yields it between
+// polls, so that the goroutines made runnable meanwhile run; with more it
+// does not, as each yield would wake an idle processor's thread. How
+// long it polls adapts, as Linux's haltpoll governor adapts its guest
+// polling: a wait that outlasted the window but not d doubles it (at least
+// d/4), one longer than d halves it, so that a loop whose input comes
+// seldom soon stops polling. Zero, the default, never polls.
+func (s *Set) SetSpin(d time.Duration) { s.spinMax, s.spinWin = max(d, 0), 0 }
+
+// minSpin is the shortest window worth polling for: below it, the window
+// closes.
+const minSpin = time.Microsecond
+
 // Wait returns the events ready: at once if any is, else once the
 // goroutine, parked in the runtime's poller, is woken because the set has
 // become readable or the deadline has passed, in which case it returns
 // none. The events are valid until the next Wait.
 func (s *Set) Wait() []unix.EpollEvent {
 	s.n = 0
-	if s.block > 0 && s.waitBlocked() {
-		return s.events[:s.n]
+	var from time.Time
+	if s.spinMax > 0 {
+		from = time.Now()
+		if s.spin(from) {
+			return s.events[:s.n]
+		}
 	}
-	s.rc.Read(s.ready) // an error is the deadline: no event
+	if s.block == 0 || !s.waitBlocked() {
+		s.rc.Read(s.ready) // an error is the deadline: no event
+	}
+	if s.spinMax > 0 {
+		s.adapt(time.Since(from))
+	}
 	return s.events[:s.n]
+}
+
+// spin polls the set until events come or the window since from passes.
+func (s *Set) spin(from time.Time) bool {
+	if s.spinWin == 0 {
+		return false
+	}
+	end := from.Add(s.spinWin)
+	yield := runtime.GOMAXPROCS(0) == 1
+	for {
+		if s.pollReady(uintptr(s.epfd)) {
+			return true
+		}
+		if !time.Now().Before(end) {
+			return false
+		}
+		if yield {
+			runtime.Gosched()
+		}
+	}
+}
+
+// adapt sizes the next window after a wait that polling did not cut short
+// and that lasted idle.
+func (s *Set) adapt(idle time.Duration) {
+	if s.n > 0 && idle <= s.spinMax {
+		s.spinWin = min(max(2*s.spinWin, s.spinMax/4), s.spinMax)
+		return
+	}
+	if s.spinWin /= 2; s.spinWin < minSpin {
+		s.spinWin = 0
+	}
 }
 
 // waitBlocked waits up to s.block (and not past the deadline) for events

@@ -137,6 +137,77 @@ func TestBlock(t *testing.T) {
 	}
 }
 
+// TestSpin: an event that comes while Wait polls is returned by the
+// polling (the window is then left as it was); one that comes after the
+// window, by the wait that follows.
+func TestSpin(t *testing.T) {
+	s := newSet(t)
+	s.SetSpin(10 * time.Second)
+	s.spinWin = 5 * time.Second // as if grown: adapt would double it
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		s.Wake()
+	}()
+	if evs := s.Wait(); len(evs) != 1 || evs[0].Fd != WakeData {
+		t.Fatalf("events %+v, want the wake-up", evs)
+	}
+	if s.spinWin != 5*time.Second {
+		t.Fatalf("window %v after an event polled in it, want 5s unchanged: the event did not come while polling", s.spinWin)
+	}
+	s.ClearWake()
+
+	s.SetSpin(time.Second)
+	s.spinWin = time.Millisecond
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		s.Wake()
+	}()
+	if evs := s.Wait(); len(evs) != 1 || evs[0].Fd != WakeData {
+		t.Fatalf("events %+v, want the wake-up", evs)
+	}
+	if s.spinWin != 250*time.Millisecond {
+		t.Fatalf("window %v after an event 50 ms in, past a 1 ms window, want 250ms (grown to a quarter of the maximum)", s.spinWin)
+	}
+}
+
+// TestSpinAdapts: the window grows, doubling from a quarter of the
+// maximum, after waits that outlasted it but not the maximum; it halves
+// after longer ones and after waits that the deadline ended, and closes
+// below a microsecond.
+func TestSpinAdapts(t *testing.T) {
+	s := newSet(t)
+	s.SetSpin(100 * time.Microsecond)
+	if s.spinWin != 0 {
+		t.Fatalf("window %v at first, want 0", s.spinWin)
+	}
+	steps := []struct {
+		idle   time.Duration
+		events int
+		want   time.Duration
+	}{
+		{30 * time.Microsecond, 1, 25 * time.Microsecond},
+		{60 * time.Microsecond, 1, 50 * time.Microsecond},
+		{80 * time.Microsecond, 1, 100 * time.Microsecond},
+		{100 * time.Microsecond, 1, 100 * time.Microsecond},
+		{time.Millisecond, 1, 50 * time.Microsecond},
+		{20 * time.Microsecond, 0, 25 * time.Microsecond}, // the deadline, however soon
+		{time.Second, 1, 12500 * time.Nanosecond},
+		{time.Second, 1, 6250 * time.Nanosecond},
+		{time.Second, 1, 3125 * time.Nanosecond},
+		{time.Second, 1, 1562 * time.Nanosecond},
+		{time.Second, 1, 0},
+		{time.Second, 1, 0},
+		{time.Microsecond, 1, 25 * time.Microsecond},
+	}
+	for i, st := range steps {
+		s.n = st.events
+		s.adapt(st.idle)
+		if s.spinWin != st.want {
+			t.Fatalf("step %d (%v idle, %d events): window %v, want %v", i, st.idle, st.events, s.spinWin, st.want)
+		}
+	}
+}
+
 // TestReadPass: reads that fill their buffer go on, MaxReadsPerPass of them
 // at most however much is waiting; a read that does not fill its buffer
 // ends the pass.

@@ -45,9 +45,10 @@ var peers = []peer{
 	// wirekit's default engine: the poll engine, on Linux.
 	{"wirekit", "wirekit-server", load.ProtoWK, []string{"-engine", "auto"}},
 	{"wirekit-goroutine", "wirekit-server", load.ProtoWK, []string{"-engine", "goroutine"}},
-	// The poll engine with its loops blocking in epoll, as gnet's do,
-	// for 200 µs before they park: server.Server.LoopBlock, off by default.
-	{"wirekit-blocking", "wirekit-server", load.ProtoWK, []string{"-engine", "poll", "-loop-block", "200us"}},
+	// The poll engine with its loops polling epoll for up to 50 µs before
+	// they park: server.Server.LoopSpin, off by default, for a process that
+	// only serves, as these do.
+	{"wirekit-spin", "wirekit-server", load.ProtoWK, []string{"-engine", "poll", "-loop-spin", "50us"}},
 	{"net", "net-server", load.ProtoWK, nil},
 	{"gnet", "gnet-server", load.ProtoWK, nil},
 	{"http", "http-server", load.ProtoHTTP, nil},

@@ -31,8 +31,9 @@ type Server struct {
 }
 
 // Start listens on the TCP address addr and serves on engine in the
-// background; loopBlock is the server's LoopBlock (0: the default).
-func Start(addr string, engine server.Engine, loopBlock time.Duration) (*Server, error) {
+// background; loopBlock and loopSpin are the server's LoopBlock and
+// LoopSpin (0: the default).
+func Start(addr string, engine server.Engine, loopBlock, loopSpin time.Duration) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -40,6 +41,7 @@ func Start(addr string, engine server.Engine, loopBlock time.Duration) (*Server,
 	s := &Server{srv: ordersvc.NewServer(), ln: ln}
 	s.srv.Engine = engine
 	s.srv.LoopBlock = loopBlock
+	s.srv.LoopSpin = loopSpin
 	go s.srv.Serve(ln)
 	return s, nil
 }
