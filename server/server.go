@@ -146,8 +146,8 @@ type Server struct {
 	// (Replies finishing, a client in the same process, timers) wait until
 	// the runtime takes it back, up to milliseconds when GOMAXPROCS is no
 	// larger than Loops (a round trip with a client in the same process:
-	// 12.7 µs parking, 290 µs with LoopBlock 200 µs on one processor,
-	// BenchmarkLoopBlockInProcess); and waits that time out cost CPU (many connections
+	// 13 µs parking, 46-198 µs with LoopBlock 200 µs on one processor,
+	// 25-70 µs on two, BenchmarkLoopBlockInProcess); and waits that time out cost CPU (many connections
 	// at a low rate: 30% more per request in the benchmark). For a process
 	// that only serves, with handlers that answer inline, at a rate that
 	// keeps its loops busy. Zero, the default, parks at once.
@@ -169,7 +169,8 @@ type Server struct {
 	// Go's network poller (a client in the same process, an HTTP server,
 	// a database driver) are woken by another thread while a loop polls,
 	// or, with one processor, only once it stops. A round trip with a
-	// client in the same process takes 2-3 times as long
+	// client in the same process takes 2.3 (two processors) to 3.9 (one)
+	// times as long
 	// (BenchmarkLoopBlockInProcess). And where input keeps coming just
 	// within LoopSpin, the loop polls through the gaps it would have slept
 	// through. For a process that only serves, from other processes. Zero,

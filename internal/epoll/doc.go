@@ -15,7 +15,9 @@
 // blocking for up to 200 us first (Set.SetBlock, the server's LoopBlock)
 // answers about 5 us sooner and spends about 4 us less CPU per request
 // (bench/results/loop-block.md); but a round trip with a client in the
-// same process takes 12.7 us parked and 290 us blocking with one
-// processor, 24-36 us with two (BenchmarkLoopBlockInProcess in package
-// server). Under load a loop seldom parks, and both cost alike.
+// same process takes 13 us parked and 46-198 us blocking with one
+// processor, 25-70 us with two (BenchmarkLoopBlockInProcess in package
+// server). Under load a loop seldom parks, and both cost alike. Polling
+// before waiting (Set.SetSpin, the server's LoopSpin) does what blocking
+// did not: input that comes while the loop polls wakes no thread.
 package epoll
