@@ -68,9 +68,12 @@
 // wakes it; timeouts are a deadline heap per loop. A loop waits as a
 // goroutine parked in the runtime's network poller, so it shares the
 // processors with the program's other goroutines (also with GOMAXPROCS=1).
-// [Server.LoopBlock] makes an idle loop block its thread in epoll first,
-// as gnet's loops do: lower latency at one request in flight, for a process
-// that does nothing but serve.
+// [Server.LoopSpin] makes an idle loop poll epoll for a while first, and
+// [Server.LoopBlock] block its thread in it, as gnet's loops do: lower
+// latency at one request in flight (LoopSpin: less than half gnet's round
+// trip on this machine), for a process that does nothing but serve. The
+// watchdog below dozes while every loop is idle, so an idle server does
+// not wake.
 //
 // A handler that blocks would stall its loop's other connections. Before a
 // frame a [BlockingHandler] says may block, and when a handler has run past
