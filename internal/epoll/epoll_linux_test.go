@@ -139,34 +139,27 @@ func TestBlock(t *testing.T) {
 
 // TestSpin: an event that comes while Wait polls is returned by the
 // polling (the window is then left as it was); one that comes after the
-// window, by the wait that follows.
+// window, by the wait that follows, which grows the window.
 func TestSpin(t *testing.T) {
-	s := newSet(t)
-	s.SetSpin(10 * time.Second)
-	s.spinWin = 5 * time.Second // as if grown: adapt would double it
-	go func() {
-		time.Sleep(10 * time.Millisecond)
-		s.Wake()
-	}()
-	if evs := s.Wait(); len(evs) != 1 || evs[0].Fd != WakeData {
-		t.Fatalf("events %+v, want the wake-up", evs)
-	}
-	if s.spinWin != 5*time.Second {
-		t.Fatalf("window %v after an event polled in it, want 5s unchanged: the event did not come while polling", s.spinWin)
-	}
-	s.ClearWake()
-
-	s.SetSpin(time.Second)
-	s.spinWin = time.Millisecond
-	go func() {
-		time.Sleep(50 * time.Millisecond)
-		s.Wake()
-	}()
-	if evs := s.Wait(); len(evs) != 1 || evs[0].Fd != WakeData {
-		t.Fatalf("events %+v, want the wake-up", evs)
-	}
-	if s.spinWin != 250*time.Millisecond {
-		t.Fatalf("window %v after an event 50 ms in, past a 1 ms window, want 250ms (grown to a quarter of the maximum)", s.spinWin)
+	for _, c := range []struct {
+		max, win, wakeIn, want time.Duration
+	}{
+		{10 * time.Second, 5 * time.Second, 10 * time.Millisecond, 5 * time.Second}, // adapt would double it
+		{time.Second, time.Millisecond, 50 * time.Millisecond, 250 * time.Millisecond},
+	} {
+		s := newSet(t)
+		s.SetSpin(c.max)
+		s.spinWin = c.win
+		go func() {
+			time.Sleep(c.wakeIn)
+			s.Wake()
+		}()
+		if evs := s.Wait(); len(evs) != 1 || evs[0].Fd != WakeData {
+			t.Fatalf("events %+v, want the wake-up", evs)
+		}
+		if s.spinWin != c.want {
+			t.Errorf("window %v of at most %v, woken %v in: %v after the wait, want %v", c.win, c.max, c.wakeIn, s.spinWin, c.want)
+		}
 	}
 }
 
