@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -31,7 +32,9 @@ const maxSpare = 64
 // a lock-free stack of connections with what to do for each (todo bits),
 // and the set's eventfd, which wakes it.
 type loop struct {
-	set *epoll.Set
+	set  *epoll.Set
+	spin *atomic.Int64 // Loops.spin, taken at each wake-up
+	spun time.Duration // what the set polls for
 
 	// Posting, from any goroutine.
 	inbox *epoll.Inbox[loopConn]
@@ -70,12 +73,12 @@ const (
 	todoKill                     // its session failed: close it
 )
 
-func newLoop() (*loop, error) {
+func newLoop(spin *atomic.Int64) (*loop, error) {
 	set, err := epoll.New(maxEvents)
 	if err != nil {
 		return nil, err
 	}
-	l := &loop{set: set}
+	l := &loop{set: set, spin: spin}
 	l.inbox = epoll.NewInbox(set, func(lc *loopConn) **loopConn { return &lc.next })
 	return l, nil
 }
@@ -140,6 +143,10 @@ func (l *loop) stop() {
 // run waits for events and handles them until stop.
 func (l *loop) run() {
 	for !l.quit.Load() {
+		if d := time.Duration(l.spin.Load()); d != l.spun {
+			l.spun = d
+			l.set.SetSpin(d)
+		}
 		for _, ev := range l.set.Wait() {
 			if ev.Fd == epoll.WakeData {
 				l.todo = l.inbox.Take(l.todo)

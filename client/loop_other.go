@@ -2,6 +2,8 @@
 
 package client
 
+import "sync/atomic"
+
 // loopsRun reports whether event loops run on this system.
 const loopsRun = false
 
@@ -12,13 +14,13 @@ type (
 	loopConn struct{}
 )
 
-func newLoop() (*loop, error)         { panic("client: no event loops on this system") }
-func (l *loop) run()                  {}
-func (l *loop) stop()                 {}
-func (ls *Loops) adopt(*session) bool { return false }
-func (lc *loopConn) post(uint32) bool { return false }
-func (lc *loopConn) open() bool       { return false }
-func (lc *loopConn) closeFD()         {}
+func newLoop(*atomic.Int64) (*loop, error) { panic("client: no event loops on this system") }
+func (l *loop) run()                       {}
+func (l *loop) stop()                      {}
+func (ls *Loops) adopt(*session) bool      { return false }
+func (lc *loopConn) post(uint32) bool      { return false }
+func (lc *loopConn) open() bool            { return false }
+func (lc *loopConn) closeFD()              {}
 
 // What a loop is asked to do; unused here.
 const (

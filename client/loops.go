@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Loops is a set of event loops that run client connections (see
@@ -23,6 +24,7 @@ type Loops struct {
 	closed atomic.Bool
 	once   sync.Once
 	wg     sync.WaitGroup // the loops' goroutines
+	spin   atomic.Int64   // see SetSpin
 }
 
 // NewLoops starts n event loops; n <= 0 means GOMAXPROCS, one per core. A
@@ -38,7 +40,7 @@ func NewLoops(n int) (*Loops, error) {
 		return ls, nil
 	}
 	for range n {
-		l, err := newLoop()
+		l, err := newLoop(&ls.spin)
 		if err != nil {
 			for _, l := range ls.loops {
 				l.set.Close()
@@ -56,6 +58,16 @@ func NewLoops(n int) (*Loops, error) {
 	}
 	return ls, nil
 }
+
+// SetSpin makes an idle loop poll for input for up to d before it waits,
+// with a window that adapts, as server.Server.LoopSpin makes the server's
+// loops do; its documentation says what that saves (most of a round trip's
+// wake-up, on a virtual machine) and what it costs the rest of the process
+// (a goroutine waiting in Go's network poller, a server in the same
+// process among them, waits for the polling). For a load generator or a
+// client whose process does little else. Zero, the default, never polls.
+// It may be called at any time: each loop takes d at its next wake-up.
+func (ls *Loops) SetSpin(d time.Duration) { ls.spin.Store(int64(d)) }
 
 // Close stops the loops and waits for their goroutines to end. Connections
 // still on them close: their calls in flight fail with a [*ConnError] whose

@@ -7,22 +7,32 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wirekit/wirekit/client"
 )
 
-// forEachMode runs test as two subtests: with the connections on
+// forEachMode runs test as three subtests: with the connections on
 // goroutines (loops nil), and on event loops made for the subtest and
-// closed after it (on Linux; elsewhere the subtest is skipped).
+// closed after it, waiting at once and polling first (Loops.SetSpin; on
+// Linux; elsewhere those subtests are skipped).
 func forEachMode(t *testing.T, test func(t *testing.T, loops *client.Loops)) {
 	t.Helper()
 	t.Run("goroutines", func(t *testing.T) { test(t, nil) })
-	t.Run("loops", func(t *testing.T) {
-		if runtime.GOOS != "linux" {
-			t.Skip("event loops run on Linux")
+	for _, spin := range []time.Duration{0, 50 * time.Microsecond} {
+		name := "loops"
+		if spin > 0 {
+			name = "loops-spin"
 		}
-		test(t, newLoops(t))
-	})
+		t.Run(name, func(t *testing.T) {
+			if runtime.GOOS != "linux" {
+				t.Skip("event loops run on Linux")
+			}
+			ls := newLoops(t)
+			ls.SetSpin(spin)
+			test(t, ls)
+		})
+	}
 }
 
 // newLoops starts two event loops, closed when the test ends, after the

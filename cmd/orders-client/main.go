@@ -4,14 +4,16 @@
 //
 //	orders-client [-addr 127.0.0.1:7070] [-conns 1] [-depth 16]
 //	              [-n COUNT | -duration 5s] [-echo SIZE] [-timeout 5s]
-//	              [-tls [-ca FILE] [-insecure]] [-loops N]
+//	              [-tls [-ca FILE] [-insecure]] [-loops N [-loop-spin D]]
 //
 // It opens -conns connections and runs -conns × -depth goroutines, each
 // making one call at a time, so about -depth requests are in flight on each
 // connection. With -n it sends COUNT requests in all; otherwise it sends for
 // -duration and then lets the calls in flight finish. With -loops the
 // connections run on N event loops (client.Loops; Linux, not with -tls)
-// rather than on two goroutines each: for thousands of connections. Requests are NewOrders
+// rather than on two goroutines each: for thousands of connections; with
+// -loop-spin the loops poll for up to D before they wait (Loops.SetSpin),
+// for latency at one request in flight. Requests are NewOrders
 // (each checked against its OrderAck's order id), or, with -echo, EchoRequests
 // of SIZE bytes (each checked against its echo).
 //
@@ -60,6 +62,7 @@ type options struct {
 	ca       string
 	insecure bool
 	loops    int
+	loopSpin time.Duration
 }
 
 // run runs the command; ctx ending (Ctrl-C) stops the load early and still
@@ -79,6 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.ca, "ca", "", "with -tls: PEM file of the certificates to trust instead of the system's")
 	fs.BoolVar(&o.insecure, "insecure", false, "with -tls: do not verify the server's certificate")
 	fs.IntVar(&o.loops, "loops", 0, "run the connections on this many event loops; 0: on goroutines")
+	fs.DurationVar(&o.loopSpin, "loop-spin", 0, "with -loops: how long, at most, an idle loop polls before it waits (client.Loops.SetSpin)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -122,6 +126,7 @@ func load(ctx context.Context, o options, out io.Writer) error {
 			return err
 		}
 		defer loops.Close() // after the client's Close
+		loops.SetSpin(o.loopSpin)
 		cfg.Loops = loops
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -107,15 +107,20 @@ func TestCount(t *testing.T) {
 	}
 }
 
-// TestLoops: 200 connections on two event loops.
+// TestLoops: 200 connections on two event loops, waiting at once and
+// polling first.
 func TestLoops(t *testing.T) {
-	addr := ordersServer(t, listen(t), 0)
-	code, out := runArgs(t, "-addr", addr, "-conns", "200", "-depth", "2", "-n", "5000", "-loops", "2")
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	if m := answered.FindStringSubmatch(out); m == nil || m[1] != "5000" || m[2] != "0" {
-		t.Fatalf("want 5000 answered and 0 errors in:\n%s", out)
+	for _, spin := range []string{"0", "50us"} {
+		t.Run("spin="+spin, func(t *testing.T) {
+			addr := ordersServer(t, listen(t), 0)
+			code, out := runArgs(t, "-addr", addr, "-conns", "200", "-depth", "2", "-n", "5000", "-loops", "2", "-loop-spin", spin)
+			if code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			if m := answered.FindStringSubmatch(out); m == nil || m[1] != "5000" || m[2] != "0" {
+				t.Fatalf("want 5000 answered and 0 errors in:\n%s", out)
+			}
+		})
 	}
 }
 
