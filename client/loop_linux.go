@@ -266,7 +266,7 @@ func (l *loop) flush(lc *loopConn) {
 			return
 		}
 		s.slot.c.stats.writes.Add(1)
-		n, err := unix.Write(lc.fd, lc.out[lc.sent:])
+		n, err := epoll.RawWrite(lc.fd, lc.out[lc.sent:])
 		if n > 0 {
 			lc.sent += n
 		}

@@ -278,7 +278,7 @@ func (r *rawIO) Write(b []byte) (int, error) {
 		if count := p.l.e.writes; count != nil {
 			count.Add(1) // before: the peer may read the bytes before the call returns
 		}
-		n, err := unix.Write(int(p.fd), b)
+		n, err := epoll.RawWrite(int(p.fd), b)
 		if n > 0 {
 			p.written += uint32(n)
 		}
@@ -324,7 +324,7 @@ func (r *rawIO) WriteBuffers(v [][]byte) (int, error) {
 		if count := p.l.e.writes; count != nil {
 			count.Add(1)
 		}
-		w, _, errno := unix.Syscall(unix.SYS_WRITEV, uintptr(p.fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
+		w, _, errno := unix.RawSyscall(unix.SYS_WRITEV, uintptr(p.fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
 		if errno == 0 {
 			p.written += uint32(w)
 		}

@@ -287,7 +287,7 @@ var ErrWouldBlock = errors.New("epoll: would block")
 // errno, for the caller to wrap with its addresses.
 func Read(fd int, b []byte) (int, error) {
 	for {
-		n, err := unix.Read(fd, b)
+		n, err := RawRead(fd, b)
 		switch {
 		case err == nil && n == 0:
 			return 0, io.EOF
@@ -299,4 +299,38 @@ func Read(fd int, b []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// RawRead and RawWrite are read(2) and write(2) on a non-blocking
+// descriptor, as raw system calls: the goroutine keeps its processor,
+// without the runtime's entersyscall and exitsyscall around them. A loop's
+// reads and writes never block, they only take the kernel's time to copy
+// and, on loopback, deliver; but as ordinary system calls, the runtime's
+// monitor sees a processor in a system call whenever one lasts across two
+// of its ticks (20 µs apart), takes the processor away to hand it to
+// another thread, and, having found work, keeps ticking every 20 µs: on a
+// loop under load that was 5% of its CPU. Raw calls leave the monitor idle.
+func RawRead(fd int, b []byte) (int, error) {
+	var p unsafe.Pointer
+	if len(b) > 0 {
+		p = unsafe.Pointer(&b[0])
+	}
+	n, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(p), uintptr(len(b)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// RawWrite: see RawRead.
+func RawWrite(fd int, b []byte) (int, error) {
+	var p unsafe.Pointer
+	if len(b) > 0 {
+		p = unsafe.Pointer(&b[0])
+	}
+	n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(p), uintptr(len(b)))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
 }

@@ -237,3 +237,22 @@ func TestReadPass(t *testing.T) {
 		t.Fatalf("read after a short one: %v, want ErrWouldBlock", err)
 	}
 }
+
+// TestRawReadWrite: the raw calls move bytes, report EAGAIN as the bare
+// errno when the descriptor is not ready, and other failures likewise.
+func TestRawReadWrite(t *testing.T) {
+	p := pipe(t)
+	var buf [8]byte
+	if n, err := RawRead(p[0], buf[:]); n != 0 || err != unix.EAGAIN {
+		t.Fatalf("read of an empty pipe: %d, %v; want 0, EAGAIN", n, err)
+	}
+	if n, err := RawWrite(p[1], []byte("abc")); n != 3 || err != nil {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	if n, err := RawRead(p[0], buf[:]); n != 3 || err != nil || string(buf[:n]) != "abc" {
+		t.Fatalf("read: %d, %v, %q; want 3 bytes abc", n, err, buf[:n])
+	}
+	if _, err := RawWrite(-1, []byte("x")); err != unix.EBADF {
+		t.Fatalf("write to fd -1: %v, want EBADF", err)
+	}
+}
