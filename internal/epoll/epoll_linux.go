@@ -310,25 +310,17 @@ func Read(fd int, b []byte) (int, error) {
 // of its ticks (20 µs apart), takes the processor away to hand it to
 // another thread, and, having found work, keeps ticking every 20 µs: on a
 // loop under load that was 5% of its CPU. Raw calls leave the monitor idle.
-func RawRead(fd int, b []byte) (int, error) {
-	var p unsafe.Pointer
-	if len(b) > 0 {
-		p = unsafe.Pointer(&b[0])
-	}
-	n, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(p), uintptr(len(b)))
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(n), nil
-}
+func RawRead(fd int, b []byte) (int, error) { return rawIO(unix.SYS_READ, fd, b) }
 
 // RawWrite: see RawRead.
-func RawWrite(fd int, b []byte) (int, error) {
+func RawWrite(fd int, b []byte) (int, error) { return rawIO(unix.SYS_WRITE, fd, b) }
+
+func rawIO(trap uintptr, fd int, b []byte) (int, error) {
 	var p unsafe.Pointer
 	if len(b) > 0 {
 		p = unsafe.Pointer(&b[0])
 	}
-	n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(p), uintptr(len(b)))
+	n, _, errno := unix.RawSyscall(trap, uintptr(fd), uintptr(p), uintptr(len(b)))
 	if errno != 0 {
 		return 0, errno
 	}
