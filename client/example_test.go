@@ -138,3 +138,43 @@ func ExampleNewLoops() {
 	// server 0: hello 0
 	// server 1: hello 1
 }
+
+// A latency-sensitive client, one call at a time: its loop polls for the
+// answer for up to 50 µs before it waits, instead of putting its thread
+// to sleep between the request and the answer (see Loops.SetSpin for what
+// that costs the rest of the process).
+func ExampleLoops_SetSpin() {
+	loops, err := client.NewLoops(1)
+	if err != nil {
+		panic(err)
+	}
+	defer loops.Close()
+	loops.SetSpin(50 * time.Microsecond)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	srv := serve(ln, orders.Framing(), echo)
+	defer srv.stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, "tcp", ln.Addr().String(), client.Config{Framing: orders.Framing(), Loops: loops})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	var dst []byte
+	for i := range 3 {
+		resp, err := c.Call(ctx, client.Request{Meta: frame.Meta{Type: orders.TypeEchoRequest}, Body: fmt.Appendf(nil, "tick %d", i)}, dst[:0])
+		if err != nil {
+			panic(err)
+		}
+		dst = resp.Payload
+		fmt.Printf("%s\n", resp.Payload)
+	}
+	// Output:
+	// tick 0
+	// tick 1
+	// tick 2
+}

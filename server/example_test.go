@@ -135,3 +135,43 @@ func ExampleServer_Shutdown() {
 	// Output:
 	// server: Server closed
 }
+
+// A process that only serves, tuned for latency at one request in flight:
+// its event loops poll for up to 50 µs before they wait (see LoopSpin for
+// what that costs a process that also does other work).
+func ExampleServer_loopSpin() {
+	srv := &server.Server{
+		Framing:  frame.Lines(),
+		Engine:   server.EnginePoll,
+		LoopSpin: 50 * time.Microsecond,
+		Handler: server.HandlerFunc(func(w *server.Writer, req *server.Request) {
+			buf, m := w.Begin(frame.Meta{})
+			buf = append(append(buf, "pong "...), req.Payload...)
+			w.Finish(buf, m)
+		}),
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	nc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer nc.Close()
+	c := stream.New(nc, frame.Lines(), stream.Config{})
+	for i := range 2 {
+		fmt.Fprintf(nc, "%d\n", i) // one request in flight at a time
+		f, err := c.ReadFrame()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(string(f.Payload))
+	}
+	// Output:
+	// pong 0
+	// pong 1
+}
