@@ -158,8 +158,8 @@ type Server struct {
 	// 1. Input that comes meanwhile is served without waking a sleeping
 	// thread, which on a virtual machine, where an idle processor halts,
 	// costs more than the polling: with one request in flight, from
-	// another process, p50 61 -> 23 µs, p99 95 -> 54 µs and server CPU per
-	// request 32 -> 25 µs on this machine (bench/results/loop-spin.md). The
+	// another process, p50 60 -> 20 µs, p99 92 -> 51 µs and server CPU per
+	// request 31 -> 23 µs on this machine (bench/results/loop-spin.md). The
 	// window adapts as Linux's haltpoll governor does (see
 	// epoll.Set.SetSpin): it grows while input comes within LoopSpin and
 	// closes while it comes later, so an idle server, or one whose
