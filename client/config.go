@@ -48,6 +48,9 @@ type Config struct {
 	// MaxPending bounds the calls in flight on each connection. When every
 	// connection is full, Call waits for a free place, or for its context to
 	// end. A call that gives up frees its place at once. Zero means 256.
+	// It also bounds the memory a connection holds for requests while the
+	// server does not read them: at most MaxPending frames queued or being
+	// written, each no larger than the framing's maximum payload allows.
 	// It is at most 65536, and at most half the ids the id field offers
 	// (127 for a 1-byte field), so that abandoned calls leave room for new
 	// ones.
