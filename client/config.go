@@ -48,9 +48,12 @@ type Config struct {
 	// MaxPending bounds the calls in flight on each connection. When every
 	// connection is full, Call waits for a free place, or for its context to
 	// end. A call that gives up frees its place at once. Zero means 256.
-	// It also bounds the memory a connection holds for requests while the
-	// server does not read them: at most MaxPending frames queued or being
-	// written, each no larger than the framing's maximum payload allows.
+	// It also bounds the memory a connection holds for requests the server
+	// has not answered: their frames, each no larger than the framing's
+	// maximum payload allows, are at most as many as the connection's id
+	// table has entries (2 x MaxPending rounded up to a power of two),
+	// counting those of calls that gave up, whose ids stay taken; past
+	// that the connection fails with ErrIDsExhausted.
 	// It is at most 65536, and at most half the ids the id field offers
 	// (127 for a 1-byte field), so that abandoned calls leave room for new
 	// ones.
