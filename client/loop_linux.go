@@ -34,7 +34,6 @@ const maxSpare = 64
 type loop struct {
 	set  *epoll.Set
 	spin *atomic.Int64 // Loops.spin, taken at each wake-up
-	spun time.Duration // what the set polls for
 
 	// Posting, from any goroutine.
 	inbox *epoll.Inbox[loopConn]
@@ -143,10 +142,7 @@ func (l *loop) stop() {
 // run waits for events and handles them until stop.
 func (l *loop) run() {
 	for !l.quit.Load() {
-		if d := time.Duration(l.spin.Load()); d != l.spun {
-			l.spun = d
-			l.set.SetSpin(d)
-		}
+		l.set.SetSpin(time.Duration(l.spin.Load()))
 		for _, ev := range l.set.Wait() {
 			if ev.Fd == epoll.WakeData {
 				l.todo = l.inbox.Take(l.todo)
@@ -367,9 +363,8 @@ type loopIO loopConn
 // Read reads once per pass, unless the read fills b, which has likely left
 // more behind: the stream may then read again at once, into the buffer it
 // grows, up to epoll.MaxReadsPerPass times (epoll.ReadPass). That is one
-// read per wake-up, where reading until
-// EAGAIN would cost a second, empty one; epoll (level-triggered) reports
-// what arrives later at once.
+// read per wake-up, where reading until EAGAIN would cost a second, empty
+// one; epoll (level-triggered) reports what arrives later at once.
 func (r *loopIO) Read(b []byte) (int, error) {
 	lc := (*loopConn)(r)
 	n, err := epoll.ReadPass(lc.fd, b, &lc.readsLeft)

@@ -1,6 +1,7 @@
 package epoll
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -149,7 +150,7 @@ func TestSpin(t *testing.T) {
 	} {
 		s := newSet(t)
 		s.SetSpin(c.max)
-		s.spinWin = c.win
+		s.spinWin, s.yield = c.win, runtime.GOMAXPROCS(0) == 1 // as if grown
 		go func() {
 			time.Sleep(c.wakeIn)
 			s.Wake()
@@ -198,6 +199,17 @@ func TestSpinAdapts(t *testing.T) {
 		if s.spinWin != st.want {
 			t.Fatalf("step %d (%v idle, %d events): window %v, want %v", i, st.idle, st.events, s.spinWin, st.want)
 		}
+	}
+	if want := runtime.GOMAXPROCS(0) == 1; s.yield != want {
+		t.Errorf("yield %v after the window opened with GOMAXPROCS %d", s.yield, runtime.GOMAXPROCS(0))
+	}
+	s.SetSpin(100 * time.Microsecond) // the value it has: the window stays
+	if s.spinWin != 25*time.Microsecond {
+		t.Errorf("window %v after SetSpin of the same maximum, want 25µs kept", s.spinWin)
+	}
+	s.SetSpin(time.Millisecond)
+	if s.spinWin != 0 {
+		t.Errorf("window %v after a new maximum, want 0", s.spinWin)
 	}
 }
 
