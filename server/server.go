@@ -141,16 +141,19 @@ type Server struct {
 	// before it parks in Go's network poller. Input that comes within
 	// LoopBlock is served without a trip through the scheduler: with one
 	// request in flight, about 5 µs sooner and with 4 µs less server CPU
-	// per request on this machine (see the README). The price: a blocked
-	// thread keeps its processor, so the process's other goroutines
-	// (Replies finishing, a client in the same process, timers) wait until
-	// the runtime takes it back, up to milliseconds when GOMAXPROCS is no
-	// larger than Loops (a round trip with a client in the same process:
-	// 13 µs parking, 46-198 µs with LoopBlock 200 µs on one processor,
-	// 25-70 µs on two, BenchmarkLoopBlockInProcess); and waits that time out cost CPU (many connections
-	// at a low rate: 30% more per request in the benchmark). For a process
-	// that only serves, with handlers that answer inline, at a rate that
-	// keeps its loops busy. Zero, the default, parks at once.
+	// per request on this machine, still behind gnet
+	// (bench/results/loop-block.md; LoopSpin does better). The price: a
+	// blocked thread keeps its processor, so the process's other
+	// goroutines (Replies finishing, a client in the same process, timers)
+	// wait until the runtime takes it back, up to milliseconds when
+	// GOMAXPROCS is no larger than Loops (a round trip with a client in the
+	// same process: 13 µs parking, 46-198 µs with LoopBlock 200 µs on one
+	// processor, 25-70 µs on two, BenchmarkLoopBlockInProcess); and waits
+	// that time out cost CPU (10,000 connections at a request a second
+	// each: 18.2 against 14.0 µs per request, bench/results/results.md as
+	// of commit 33223fd). For a process that only serves, with handlers
+	// that answer inline, at a rate that keeps its loops busy. Zero, the
+	// default, parks at once.
 	LoopBlock time.Duration
 	// LoopSpin is how long, at most, a poll engine loop with nothing to
 	// do polls its epoll set before it waits (parks, or blocks for
@@ -170,11 +173,11 @@ type Server struct {
 	// a database driver) are woken by another thread while a loop polls,
 	// or, with one processor, only once it stops. A round trip with a
 	// client in the same process takes 2.3 (two processors) to 3.9 (one)
-	// times as long
-	// (BenchmarkLoopBlockInProcess). And where input keeps coming just
-	// within LoopSpin, the loop polls through the gaps it would have slept
-	// through. For a process that only serves, from other processes. Zero,
-	// the default, never polls.
+	// times as long (BenchmarkLoopBlockInProcess). And where input keeps
+	// coming just within LoopSpin, the loop polls through the gaps it would
+	// have slept through: at one request in flight the server's core is
+	// busy 99% of the time (bench/results/results.md). For a process that
+	// only serves, from other processes. Zero, the default, never polls.
 	LoopSpin time.Duration
 
 	pool stream.Pool // buffers of every connection and Reply
