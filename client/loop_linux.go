@@ -32,12 +32,18 @@ const maxSpare = 64
 // a lock-free stack of connections with what to do for each (todo bits),
 // and the set's eventfd, which wakes it.
 type loop struct {
-	set  *epoll.Set
-	spin *atomic.Int64 // Loops.spin, taken at each wake-up
+	set *epoll.Set
+	ls  *Loops // its spin, taken at each wake-up, and wg, done at exit
 
 	// Posting, from any goroutine.
 	inbox *epoll.Inbox[loopConn]
 	quit  atomic.Bool
+
+	// Hosting (see Loops.Board): the loop's goroutine leaves when asked
+	// and answers on boarded; gone is closed once the loop has ended.
+	boarding atomic.Bool
+	boarded  chan struct{}
+	gone     chan struct{}
 
 	// The loop goroutine's.
 	conns  epoll.Table[loopConn] // by slot, the epoll data
@@ -72,12 +78,12 @@ const (
 	todoKill                     // its session failed: close it
 )
 
-func newLoop(spin *atomic.Int64) (*loop, error) {
+func newLoop(ls *Loops) (*loop, error) {
 	set, err := epoll.New(maxEvents)
 	if err != nil {
 		return nil, err
 	}
-	l := &loop{set: set, spin: spin}
+	l := &loop{set: set, ls: ls, boarded: make(chan struct{}, 1), gone: make(chan struct{})}
 	l.inbox = epoll.NewInbox(set, func(lc *loopConn) **loopConn { return &lc.next })
 	return l, nil
 }
@@ -139,33 +145,76 @@ func (l *loop) stop() {
 	l.inbox.Wake()
 }
 
-// run waits for events and handles them until stop.
+// run is the loop's own goroutine: it waits for events and handles them
+// until stop, or until a host boards the loop.
 func (l *loop) run() {
-	for !l.quit.Load() {
-		l.set.SetSpin(time.Duration(l.spin.Load()))
-		for _, ev := range l.set.Wait() {
-			if ev.Fd == epoll.WakeData {
-				l.todo = l.inbox.Take(l.todo)
-				continue
-			}
-			// A slot freed in this pass is given out again only by the
-			// tasks below: an event names the connection it was for.
-			if lc := l.conns.At(ev.Fd); lc != nil {
-				l.event(lc, ev.Events)
-			}
-		}
-		for l.todo != nil {
-			lc := l.todo
-			l.todo, lc.next = lc.next, nil
-			l.task(lc, lc.todo.Swap(0))
-		}
+	for !l.quit.Load() && !l.boarding.Load() {
+		l.set.SetSpin(time.Duration(l.ls.spin.Load()))
+		l.pass(l.set.Wait())
+	}
+	if !l.quit.Load() {
+		l.boarded <- struct{}{} // the host's goroutine runs the loop from now on
+		return
 	}
 	l.exit()
+}
+
+// board hands the loop to the caller, a host that runs it from then on
+// (see Loops.Board), and returns its epoll descriptor; it reports false if
+// the loop has ended.
+func (l *loop) board() (int, bool) {
+	l.boarding.Store(true)
+	l.inbox.Wake()
+	select {
+	case <-l.boarded:
+		return l.set.Fd(), true
+	case <-l.gone:
+		return -1, false
+	}
+}
+
+// visit is a host's pass: it handles what is ready without waiting, and
+// ends the loop after stop, reporting false.
+func (l *loop) visit() bool {
+	l.pass(l.set.Poll())
+	if l.quit.Load() {
+		l.exit()
+		return false
+	}
+	return true
+}
+
+// alight gives the loop back to a goroutine of its own: its host stops.
+func (l *loop) alight() {
+	l.boarding.Store(false)
+	go l.run()
+}
+
+// pass handles the events of one wait, then what was posted.
+func (l *loop) pass(events []unix.EpollEvent) {
+	for _, ev := range events {
+		if ev.Fd == epoll.WakeData {
+			l.todo = l.inbox.Take(l.todo)
+			continue
+		}
+		// A slot freed in this pass is given out again only by the tasks
+		// below: an event names the connection it was for.
+		if lc := l.conns.At(ev.Fd); lc != nil {
+			l.event(lc, ev.Events)
+		}
+	}
+	for l.todo != nil {
+		lc := l.todo
+		l.todo, lc.next = lc.next, nil
+		l.task(lc, lc.todo.Swap(0))
+	}
 }
 
 // exit closes every connection of the loop, those still in its inbox
 // included, once no push can reach it.
 func (l *loop) exit() {
+	defer l.ls.wg.Done()
+	defer close(l.gone)
 	l.inbox.Close()
 	l.todo = l.inbox.Take(l.todo)
 	for l.todo != nil {

@@ -2,8 +2,6 @@
 
 package client
 
-import "sync/atomic"
-
 // loopsRun reports whether event loops run on this system.
 const loopsRun = false
 
@@ -14,13 +12,16 @@ type (
 	loopConn struct{}
 )
 
-func newLoop(*atomic.Int64) (*loop, error) { panic("client: no event loops on this system") }
-func (l *loop) run()                       {}
-func (l *loop) stop()                      {}
-func (ls *Loops) adopt(*session) bool      { return false }
-func (lc *loopConn) post(uint32) bool      { return false }
-func (lc *loopConn) open() bool            { return false }
-func (lc *loopConn) closeFD()              {}
+func newLoop(*Loops) (*loop, error)   { panic("client: no event loops on this system") }
+func (l *loop) run()                  {}
+func (l *loop) stop()                 {}
+func (l *loop) board() (int, bool)    { return -1, false }
+func (l *loop) visit() bool           { return false }
+func (l *loop) alight()               {}
+func (ls *Loops) adopt(*session) bool { return false }
+func (lc *loopConn) post(uint32) bool { return false }
+func (lc *loopConn) open() bool       { return false }
+func (lc *loopConn) closeFD()         {}
 
 // What a loop is asked to do; unused here.
 const (

@@ -18,13 +18,21 @@ import (
 // same way (package server documents it).
 //
 // Many clients may share one Loops. Close it after them.
+//
+// A server's poll engine can run the loops instead of their goroutines
+// (see server.Server.Guests): a proxy or a gateway, whose handlers call
+// other servers, then serves both sides of its traffic on the server's
+// loops, one goroutine per core.
 type Loops struct {
 	loops  []*loop
 	rr     atomic.Uint32
 	closed atomic.Bool
 	once   sync.Once
-	wg     sync.WaitGroup // the loops' goroutines
+	wg     sync.WaitGroup // the loops not ended, on a goroutine or a host
 	spin   atomic.Int64   // see SetSpin
+
+	mu     sync.Mutex
+	aboard int // loops a host runs (see Board); 0: none, another may board
 }
 
 // NewLoops starts n event loops; n <= 0 means GOMAXPROCS, one per core. A
@@ -40,7 +48,7 @@ func NewLoops(n int) (*Loops, error) {
 		return ls, nil
 	}
 	for range n {
-		l, err := newLoop(&ls.spin)
+		l, err := newLoop(ls)
 		if err != nil {
 			for _, l := range ls.loops {
 				l.set.Close()
@@ -51,10 +59,7 @@ func NewLoops(n int) (*Loops, error) {
 	}
 	ls.wg.Add(n)
 	for _, l := range ls.loops {
-		go func() {
-			defer ls.wg.Done()
-			l.run()
-		}()
+		go l.run()
 	}
 	return ls, nil
 }
@@ -83,6 +88,55 @@ func (ls *Loops) Close() error {
 	})
 	ls.wg.Wait()
 	return nil
+}
+
+// Board, Visit and Alight are how a host runs the loops: server.Server,
+// given them in its Guests, calls them; a program has no other use for
+// them.
+//
+// Board stops the loops' goroutines and returns their epoll descriptors,
+// by loop: from then on the host runs loop i, calling Visit(i) whenever
+// descriptor i is readable, until Visit reports false or the host gives
+// the loop back with Alight(i). An ended loop's descriptor is -1. It
+// returns nil if the loops have a host already or are closed.
+func (ls *Loops) Board() []int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.aboard > 0 || ls.closed.Load() || len(ls.loops) == 0 {
+		return nil
+	}
+	fds := make([]int, len(ls.loops))
+	for i, l := range ls.loops {
+		var ok bool
+		if fds[i], ok = l.board(); ok {
+			ls.aboard++
+		}
+	}
+	return fds
+}
+
+// Visit handles what loop i has ready, without blocking. It reports false
+// once the loop has ended (Close was called): the host forgets it.
+func (ls *Loops) Visit(i int) bool {
+	if ls.loops[i].visit() {
+		return true
+	}
+	ls.leave()
+	return false
+}
+
+// Alight gives loop i back to a goroutine of its own: the host stops
+// running it.
+func (ls *Loops) Alight(i int) {
+	ls.loops[i].alight()
+	ls.leave()
+}
+
+// leave counts a loop off its host.
+func (ls *Loops) leave() {
+	ls.mu.Lock()
+	ls.aboard--
+	ls.mu.Unlock()
 }
 
 // pick returns the loop of the next connection: round robin.

@@ -93,6 +93,7 @@ func newPollEngine(s *Server) (*pollEngine, error) {
 		}
 		e.loops = append(e.loops, l)
 	}
+	e.board()
 	e.live.Store(int32(n))
 	for _, l := range e.loops {
 		go l.run()
@@ -101,6 +102,38 @@ func newPollEngine(s *Server) (*pollEngine, error) {
 		go e.watch()
 	}
 	return e, nil
+}
+
+// board takes the server's guests onto its loops, their loops spread over
+// them in turn. A guest loop that cannot join an epoll set is given back.
+func (e *pollEngine) board() {
+	k := 0
+	for _, g := range e.srv.Guests {
+		for i, fd := range g.Board() {
+			if fd < 0 {
+				continue
+			}
+			l := e.loops[k%len(e.loops)]
+			k++
+			if err := l.set.Add(fd, unix.EPOLLIN, guestData(len(l.guests))); err != nil {
+				e.srv.logger().Warn("server: a guest loop stays on its own goroutine", "err", err)
+				g.Alight(i)
+				continue
+			}
+			l.guests = append(l.guests, guest{g, i})
+		}
+	}
+}
+
+// guestData is the epoll data of a loop's guest j; WakeData is -1, and
+// connections have slots, from 0.
+func guestData(j int) int32 { return -2 - int32(j) }
+
+// A guest is a guest loop a loop runs: g's loop i; g is nil once it has
+// ended.
+type guest struct {
+	g Guest
+	i int
 }
 
 // stop makes the loops exit once their connections are gone: no more will
@@ -276,6 +309,7 @@ type loop struct {
 	req     *Request       // the Request of every frame served here
 	spare   []*stream.Conn // streams of connections gone idle, for reuse
 	discard []byte         // lingering closes read into it
+	guests  []guest        // by j, data guestData(j)
 }
 
 const (
@@ -374,6 +408,11 @@ func (l *loop) wait() {
 func (l *loop) exit() {
 	l.inbox.Close()
 	l.set.Close()
+	for _, g := range l.guests {
+		if g.g != nil {
+			g.g.Alight(g.i)
+		}
+	}
 	if l.e.live.Add(-1) == 0 {
 		close(l.e.gone)
 	}
@@ -393,8 +432,12 @@ func (l *loop) clock() int64 {
 // Slots are given out only while the inbox is handled, after the events of
 // a wait: an event always names the connection it was reported for.
 func (l *loop) event(ev *unix.EpollEvent) bool {
-	if ev.Fd == epoll.WakeData {
-		l.todo = l.inbox.Take(l.todo)
+	if ev.Fd < 0 {
+		if ev.Fd == epoll.WakeData {
+			l.todo = l.inbox.Take(l.todo)
+		} else if g := &l.guests[-2-ev.Fd]; g.g != nil && !g.g.Visit(g.i) {
+			g.g = nil // its descriptor closed, which took it out of the set
+		}
 		return true
 	}
 	p := l.conns.At(ev.Fd)

@@ -179,6 +179,13 @@ type Server struct {
 	// busy 99% of the time (bench/results/results.md). For a process that
 	// only serves, from other processes. Zero, the default, never polls.
 	LoopSpin time.Duration
+	// Guests are event loops that the poll engine runs on its own loops,
+	// their goroutines stopped, from its start until its loops exit: a
+	// client.Loops whose clients this server's handlers call (a proxy, a
+	// gateway), so that both sides of the traffic run on one goroutine per
+	// loop (see [Guest]). A goroutine engine server leaves them on their
+	// own goroutines.
+	Guests []Guest
 
 	pool stream.Pool // buffers of every connection and Reply
 	// The streams and Requests that idle goroutine engine connections

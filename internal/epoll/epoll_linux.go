@@ -188,6 +188,20 @@ func (s *Set) Wait() []unix.EpollEvent {
 	return s.events[:s.n]
 }
 
+// Poll returns the events ready now, without waiting: for a loop that
+// another loop runs (a guest), its set nested in the other's, which
+// reports it readable while it has events ready. The events are valid
+// until the next Poll or Wait.
+func (s *Set) Poll() []unix.EpollEvent {
+	s.n = 0
+	s.pollReady(uintptr(s.epfd))
+	return s.events[:s.n]
+}
+
+// Fd returns the epoll descriptor, to nest the set in another: it is
+// readable while events are ready.
+func (s *Set) Fd() int { return s.epfd }
+
 // spin polls the set until events come or the window since from passes.
 func (s *Set) spin(from time.Time) bool {
 	if s.spinWin == 0 {

@@ -79,6 +79,47 @@ func TestDescriptors(t *testing.T) {
 	}
 }
 
+// TestNested: a set nested in another (its Fd registered there) makes the
+// outer one report it while it has events ready, which Poll then returns
+// without waiting; with none ready, Poll returns none at once.
+func TestNested(t *testing.T) {
+	outer, inner := newSet(t), newSet(t)
+	if err := outer.Add(inner.Fd(), unix.EPOLLIN, 3); err != nil {
+		t.Fatal(err)
+	}
+	if evs := inner.Poll(); len(evs) != 0 {
+		t.Fatalf("inner events %+v before any, want none", evs)
+	}
+	p := pipe(t)
+	if err := inner.Add(p[0], unix.EPOLLIN, 5); err != nil {
+		t.Fatal(err)
+	}
+	unix.Write(p[1], []byte("x"))
+	outer.SetDeadline(time.Now().Add(5 * time.Second))
+	evs := outer.Wait()
+	if len(evs) != 1 || evs[0].Fd != 3 {
+		t.Fatalf("outer events %+v, want the inner set's", evs)
+	}
+	evs = inner.Poll()
+	if len(evs) != 1 || evs[0].Fd != 5 {
+		t.Fatalf("inner events %+v, want the pipe's", evs)
+	}
+	var buf [1]byte
+	unix.Read(p[0], buf[:])
+	inner.Wake() // the inner set's own eventfd reaches the outer waiter too
+	if evs := outer.Wait(); len(evs) != 1 || evs[0].Fd != 3 {
+		t.Fatalf("outer events %+v after the inner Wake, want the inner set's", evs)
+	}
+	if evs := inner.Poll(); len(evs) != 1 || evs[0].Fd != WakeData {
+		t.Fatalf("inner events %+v, want its wake-up", evs)
+	}
+	inner.ClearWake()
+	outer.SetDeadline(time.Now().Add(20 * time.Millisecond))
+	if evs := outer.Wait(); len(evs) != 0 {
+		t.Fatalf("outer events %+v with the inner set quiet, want none", evs)
+	}
+}
+
 // TestDeadline: a Wait with nothing ready returns no event once its
 // deadline passes, and a deadline cleared lets a Wake end the next one.
 func TestDeadline(t *testing.T) {

@@ -1,0 +1,26 @@
+package server
+
+// A Guest is a set of event loops that a server's poll engine can run (see
+// [Server.Guests]): *client.Loops is one. As the engine starts, it boards
+// the guest, which stops its own goroutines, and registers each guest
+// loop's epoll descriptor in one of its loops' epoll sets, in turn; that
+// loop then visits the guest loop whenever the descriptor is readable, in
+// the same wake-up as its own connections, and gives it back (Alight) as
+// it exits.
+//
+// A guest loop's work runs on the server's loop: it must not block. And a
+// handler that waits for a guest loop's work (a client call on it, say)
+// must not wait on the loop itself, whose next wake-up would do the
+// work: it declares the frame blocking ([BlockingHandler]), or answers
+// later ([Writer.Defer]) from a goroutine of its own.
+type Guest interface {
+	// Board stops the guest's goroutines and returns its loops' epoll
+	// descriptors, by loop (-1 for one that has ended), or nil if it will
+	// not be hosted (it has a host, or is closed).
+	Board() []int
+	// Visit does what loop i has ready, without blocking, and reports
+	// false once the loop has ended: it is then forgotten.
+	Visit(i int) bool
+	// Alight gives loop i back to a goroutine of its own.
+	Alight(i int)
+}

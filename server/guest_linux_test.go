@@ -1,0 +1,168 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	wk "github.com/wirekit/wirekit/client"
+	"github.com/wirekit/wirekit/examples/orders"
+	"github.com/wirekit/wirekit/frame"
+)
+
+// proxy returns a handler that forwards each frame through cl and answers
+// with the response, as a proxy or a gateway does; it declares every frame
+// blocking, as a handler waiting on its own loop's guests must.
+func proxy(cl *wk.Client) BlockingHandler {
+	return Blocking(HandlerFunc(func(w *Writer, req *Request) {
+		ctx, cancel := context.WithTimeout(req.Context(), 10*time.Second)
+		defer cancel()
+		resp, err := cl.Call(ctx, wk.Request{Meta: frame.Meta{Version: req.Version, Type: req.Type}, Body: req.Payload}, nil)
+		if err != nil {
+			w.WriteFrame(frame.Meta{Type: orders.TypeError, ID: req.ID}, []byte(err.Error()))
+			return
+		}
+		resp.Meta.ID = req.ID
+		w.WriteFrame(resp.Meta, resp.Payload)
+	}))
+}
+
+// clientLoopGoroutines counts the goroutines running client event loops of
+// their own.
+func clientLoopGoroutines() int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return bytes.Count(buf[:n], []byte("client.(*loop).run("))
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// guestSetup starts a backend orders server and a client of it on two
+// event loops, both closed when the test ends.
+func guestSetup(t *testing.T) (*wk.Loops, *wk.Client) {
+	backend := serveTCP(t, &Server{Engine: EnginePoll})
+	ls, err := wk.NewLoops(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ls.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cl, err := wk.Dial(ctx, "tcp", backend, wk.Config{Framing: orders.Framing(), Loops: ls, Conns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	if n := clientLoopGoroutines(); n != 2 {
+		t.Fatalf("%d client loop goroutines before hosting, want 2: the count proves nothing", n)
+	}
+	return ls, cl
+}
+
+// TestGuests: a proxy whose handlers call a backend through a client on
+// its guest loops runs them on its own loops: while it serves, the client
+// loops have no goroutine, and calls through the proxy from 8 connections,
+// pipelined, all come back right; closing the proxy gives the loops their
+// goroutines back, and the client still calls.
+func TestGuests(t *testing.T) {
+	ls, cl := guestSetup(t)
+	px := &Server{Engine: EnginePoll, Loops: 2, Handler: proxy(cl), Guests: []Guest{ls}, HandlerBudget: -1}
+	addr := serveTCP(t, px)
+	eventually(t, "the guest loops boarded", func() bool { return clientLoopGoroutines() == 0 })
+	px.mu.Lock()
+	e := px.poll
+	px.mu.Unlock()
+	for _, l := range e.loops {
+		if len(l.guests) != 1 { // set before the loops started
+			t.Fatalf("a proxy loop hosts %d guest loops, want 1 each", len(l.guests))
+		}
+	}
+	if ls.Board() != nil {
+		t.Fatal("a second host boarded loops that have one")
+	}
+
+	const conns, calls, depth = 8, 200, 8
+	var wg sync.WaitGroup
+	errs := make(chan error, conns)
+	for i := range conns {
+		c := dial(t, "tcp", addr)
+		wg.Go(func() {
+			for k := 0; k < calls; k += depth {
+				for j := range depth {
+					c.queue(orders.TypeEchoRequest, uint64(k+j+1), fmt.Sprintf("conn %d call %d", i, k+j))
+				}
+				c.flush()
+				for j := range depth {
+					f, err := c.sc.ReadFrame()
+					want := fmt.Sprintf("conn %d call %d", i, k+j)
+					switch {
+					case err != nil:
+						errs <- err
+						return
+					case f.Type != orders.TypeEchoResponse || f.ID != uint64(k+j+1) || string(f.Payload) != want:
+						errs <- fmt.Errorf("got type %d id %d %q, want the echo of %q, id %d", f.Type, f.ID, f.Payload, want, k+j+1)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := cl.Stats().Writes; got == 0 {
+		t.Fatal("the client wrote nothing: the calls did not go through it")
+	}
+
+	px.Close()
+	eventually(t, "the guest loops back on their goroutines", func() bool { return clientLoopGoroutines() == 2 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := cl.Call(ctx, wk.Request{Meta: frame.Meta{Type: orders.TypeEchoRequest}, Body: []byte("after")}, nil)
+	if err != nil || string(resp.Payload) != "after" {
+		t.Fatalf("call after the host closed: %q, %v", resp.Payload, err)
+	}
+}
+
+// TestGuestsClosed: closing guest loops while a server hosts them ends
+// them there (Close returns; their calls fail with ErrLoopsClosed), and the
+// server serves on.
+func TestGuestsClosed(t *testing.T) {
+	ls, cl := guestSetup(t)
+	px := &Server{Engine: EnginePoll, Loops: 1, Guests: []Guest{ls}}
+	addr := serveTCP(t, px)
+	eventually(t, "the guest loops boarded", func() bool { return clientLoopGoroutines() == 0 })
+	c := dial(t, "tcp", addr)
+	c.roundTrip(1, "before")
+
+	cl.Close()
+	closed := make(chan struct{})
+	go func() { ls.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Loops.Close did not return while hosted")
+	}
+	c.roundTrip(2, "after")
+	if clientLoopGoroutines() != 0 {
+		t.Fatal("a closed guest loop got a goroutine")
+	}
+
+	// A client dialed on the closed loops fails with ErrLoopsClosed.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := wk.Dial(ctx, "tcp", addr, wk.Config{Framing: orders.Framing(), Loops: ls})
+	if !errors.Is(err, wk.ErrLoopsClosed) {
+		t.Fatalf("dial on closed loops: %v, want ErrLoopsClosed", err)
+	}
+}
