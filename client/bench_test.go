@@ -13,7 +13,7 @@ import (
 )
 
 // TestZeroAllocs: in the steady state a call allocates nothing, neither in
-// Call nor in the client's reader and writer (nor in the test server, which
+// Call (or Go) nor in the client's reader and writer (nor in the test server, which
 // AllocsPerRun counts too), given a reused dst of enough capacity.
 func TestZeroAllocs(t *testing.T) { forEachMode(t, testZeroAllocs) }
 
@@ -32,18 +32,36 @@ func testZeroAllocs(t *testing.T, loops *client.Loops) {
 			t.Fatalf("got %q, %v", resp.Payload, err)
 		}
 	}
-	for range 100 { // warm up: buffers, pools
-		call()
+	// Go, with a context that never ends and a function made once.
+	answered := make(chan client.Response, 1)
+	fn := func(resp client.Response, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		answered <- resp
 	}
-	// AllocsPerRun rounds down: count over batches of 100 calls, so that 0
-	// means fewer than one allocation per 100 calls (the runtime's own, now
-	// and then), not fewer than one per call.
-	if n := testing.AllocsPerRun(100, func() {
-		for range 100 {
+	goCall := func() {
+		if err := cl.Go(context.Background(), req, dst[:0], fn); err != nil {
+			t.Fatal(err)
+		}
+		if resp := <-answered; string(resp.Payload) != "zero allocations" {
+			t.Fatalf("Go: got %q", resp.Payload)
+		}
+	}
+	for name, call := range map[string]func(){"Call": call, "Go": goCall} {
+		for range 100 { // warm up: buffers, pools
 			call()
 		}
-	}); n != 0 {
-		t.Fatalf("%v allocations per 100 calls, want 0", n)
+		// AllocsPerRun rounds down: count over batches of 100 calls, so
+		// that 0 means fewer than one allocation per 100 calls (the
+		// runtime's own, now and then), not fewer than one per call.
+		if n := testing.AllocsPerRun(100, func() {
+			for range 100 {
+				call()
+			}
+		}); n != 0 {
+			t.Fatalf("%s: %v allocations per 100 calls, want 0", name, n)
+		}
 	}
 }
 

@@ -81,11 +81,20 @@ type Client struct {
 // the connection, fills resp or err and sends on done exactly once, and only
 // for a call still registered: a call that gave up was unregistered, so it
 // gets no send, and its struct, channel included, can serve the next Call.
+//
+// A call of Go has fn instead of a waiter: whoever unregisters it (the
+// reader, the teardown, its context's end) completes it (see finish).
 type call struct {
 	dst  []byte
 	resp Response
 	err  error
 	done chan struct{} // capacity 1: senders never block
+
+	fn    func(Response, error)
+	sl    *slot       // the slot whose place it holds
+	stop  func() bool // stops the context.AfterFunc watching its context
+	ended bool        // unregistered; guarded by the session's mu
+	next  *call       // the teardown's list of calls to complete
 }
 
 // errNotQueued tells Call that the connection it chose died before the
@@ -190,6 +199,101 @@ func (c *Client) Call(ctx context.Context, req Request, dst []byte) (Response, e
 		}
 		return Response{}, err
 	}
+}
+
+// Go sends req and returns at once; done is called once, later, with the
+// response or the error that ended the call: the errors of [Client.Call]
+// (ctx.Err() when ctx ends first, a [*ConnError] when the connection dies,
+// [ErrClosed]). The response's payload is appended to dst. req.Body is
+// copied before Go returns.
+//
+// Go never waits, and so fails at once, without calling done, when no
+// connection is up ([ErrNoConn]), when every connection has
+// [Config.MaxPending] calls in flight ([ErrPoolFull]), when the client is
+// closed, ctx has ended, or the framing refuses the request. Nor does it
+// send a request again: an idempotent request whose connection died gets
+// its *ConnError, and done may call Go again.
+//
+// done runs on the goroutine that ends the call: the connection's reader,
+// or its event loop (a server's loop, if the loops are its guests), when
+// the response arrives; so it must not block, as a handler must not. Its
+// purpose is a handler that answers later (server.Writer.Defer) with a
+// backend's response, without a goroutine waiting for it. With a ctx that
+// never ends (context.Background), Go allocates nothing.
+func (c *Client) Go(ctx context.Context, req Request, dst []byte, done func(Response, error)) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if c.isClosed() {
+		return ErrClosed
+	}
+	sl := c.pick()
+	if sl == nil {
+		return ErrNoConn
+	}
+	select {
+	case sl.sem <- struct{}{}:
+	default:
+		return ErrPoolFull
+	}
+	// A call whose context may end is never pooled: its AfterFunc may
+	// look at it after it ended.
+	cancellable := ctx.Done() != nil
+	var cl *call
+	if cancellable {
+		cl = new(call)
+	} else {
+		cl = c.calls.Get().(*call)
+	}
+	cl.dst, cl.fn, cl.sl = dst, done, sl
+	var id uint64
+	err := errNotQueued
+	s := sl.cur.Load()
+	if s != nil {
+		id, err = s.send(cl, req)
+	}
+	if err != nil {
+		<-sl.sem
+		if !cancellable {
+			*cl = call{done: cl.done}
+			c.calls.Put(cl)
+		}
+		if err == errNotQueued {
+			err = ErrNoConn
+		}
+		return err
+	}
+	if cancellable {
+		stop := context.AfterFunc(ctx, func() {
+			if s.abandon(cl, id) {
+				c.finish(cl, Response{}, ctx.Err())
+			}
+		})
+		s.mu.Lock()
+		if !cl.ended {
+			cl.stop = stop
+			stop = nil
+		}
+		s.mu.Unlock()
+		if stop != nil {
+			stop() // the call has ended already
+		}
+	}
+	return nil
+}
+
+// finish completes a call of Go, which its session unregistered: it frees
+// the call's place and calls its function.
+func (c *Client) finish(cl *call, resp Response, err error) {
+	fn, sl := cl.fn, cl.sl
+	if cl.stop != nil {
+		cl.stop()
+	} else if cl.done != nil { // pooled: not cancellable
+		*cl = call{done: cl.done}
+		c.calls.Put(cl)
+	}
+	<-sl.sem
+	fn(resp, err)
 }
 
 // acquire picks a connection and takes a place among its calls in flight,
@@ -321,12 +425,15 @@ func (c *Client) Close() error {
 	c.closed = true
 	close(c.done)
 	c.cancel()
+	c.mu.Unlock()
+	// No session goes live once closed is set (see attach). Failing them
+	// without the lock lets the functions of Go calls, called there, use
+	// the client.
 	for _, sl := range c.slots {
 		if s := sl.cur.Load(); s != nil {
 			s.fail(ErrClosed)
 		}
 	}
-	c.mu.Unlock()
 	c.wg.Wait()
 	return nil
 }

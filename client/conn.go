@@ -233,16 +233,37 @@ var abandoned = new(call)
 // roundTrip registers cl under a new id, queues req and waits for the
 // response, ctx's end or the session's death.
 func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
+	id, err := s.send(cl, req)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-cl.done:
+		return cl.err
+	case <-ctx.Done():
+	}
+	if s.abandon(cl, id) {
+		return ctx.Err()
+	}
+	// The reader or the teardown took the call first and is about to
+	// send: its result stands.
+	<-cl.done
+	return cl.err
+}
+
+// send registers cl under a new id and queues req, waking the writer. It
+// returns the id.
+func (s *session) send(cl *call, req Request) (uint64, error) {
 	s.mu.Lock()
 	if s.err != nil {
 		s.mu.Unlock()
-		return errNotQueued
+		return 0, errNotQueued
 	}
 	id, ok := s.newID()
 	if !ok {
 		s.mu.Unlock()
 		s.fail(&ConnError{Addr: s.slot.c.s.addr, Err: ErrIDsExhausted})
-		return errNotQueued
+		return 0, errNotQueued
 	}
 	meta := req.Meta
 	meta.ID = id
@@ -251,7 +272,7 @@ func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
 	s.wbuf = buf
 	if err != nil {
 		s.mu.Unlock()
-		return err
+		return 0, err
 	}
 	s.table[id&uint64(len(s.table)-1)] = entry{id: id, call: cl}
 	s.taken++
@@ -261,24 +282,22 @@ func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
 	if wake {
 		s.wakeWriter()
 	}
+	return id, nil
+}
 
-	select {
-	case <-cl.done:
-		return cl.err
-	case <-ctx.Done():
-	}
+// abandon unregisters cl, which gave up, and reports true, unless the
+// reader or the teardown took it first: its id stays taken until the late
+// response comes.
+func (s *session) abandon(cl *call, id uint64) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	// The table may have grown meanwhile: look the entry up again.
-	if e := &s.table[id&uint64(len(s.table)-1)]; e.id == id && e.call == cl {
+	if e := &s.table[id&uint64(len(s.table)-1)]; e.id == id && e.call == cl && s.err == nil {
 		e.call = abandoned
-		s.mu.Unlock()
-		return ctx.Err()
+		cl.ended = true
+		return true
 	}
-	// The reader or the teardown took the call first and is about to
-	// send: its result stands.
-	s.mu.Unlock()
-	<-cl.done
-	return cl.err
+	return false
 }
 
 // newID takes the next id whose table entry is free, skipping 0, or
@@ -349,16 +368,24 @@ func (s *session) deliver(f *frame.Frame) {
 	}
 	*e = entry{}
 	s.taken--
+	if cl != abandoned {
+		cl.ended = true
+	}
 	s.mu.Unlock()
 	if cl == abandoned {
 		s.slot.c.stats.late.Add(1)
 		s.slot.log.Debug("client: late response to a call that gave up: discarded", "id", f.ID, "type", f.Type)
 		return
 	}
-	cl.resp = Response{
+	resp := Response{
 		Meta:    frame.Meta{Version: f.Version, Type: f.Type, ID: f.ID},
 		Payload: append(cl.dst, f.Payload...),
 	}
+	if cl.fn != nil {
+		s.slot.c.finish(cl, resp, nil)
+		return
+	}
+	cl.resp = resp
 	cl.done <- struct{}{}
 }
 
@@ -437,16 +464,26 @@ func (s *session) fail(err error) {
 	s.err = err
 	s.slot.cur.CompareAndSwap(s, nil)
 	s.taken = 0
+	var async *call // calls of Go, completed once the lock is released
 	for i := range s.table {
 		cl := s.table[i].call
 		s.table[i] = entry{}
-		if cl != nil && cl != abandoned {
+		switch {
+		case cl == nil || cl == abandoned:
+		case cl.fn != nil:
+			cl.ended, cl.next, async = true, async, cl
+		default:
 			cl.err = err
 			cl.done <- struct{}{}
 		}
 	}
 	s.wbuf = nil
 	s.mu.Unlock()
+	for async != nil {
+		cl := async
+		async, cl.next = cl.next, nil
+		s.slot.c.finish(cl, Response{}, err)
+	}
 	if s.lc != nil {
 		s.lc.post(todoKill)
 		return

@@ -28,6 +28,14 @@ var (
 	// flight on connections whose [Loops] were closed, and the error of
 	// attempts to open connections on them afterwards.
 	ErrLoopsClosed = errors.New("client: event loops closed")
+
+	// ErrNoConn is the error of [Client.Go] when no connection is up: the
+	// server is away and the client is redialing. (Call waits instead.)
+	ErrNoConn = errors.New("client: no connection up")
+
+	// ErrPoolFull is the error of [Client.Go] when every connection has
+	// [Config.MaxPending] calls in flight. (Call waits instead.)
+	ErrPoolFull = errors.New("client: every connection has MaxPending calls in flight")
 )
 
 // ConnError is the error of a call whose connection died while the call was
