@@ -7,6 +7,8 @@ import (
 	"net"
 	"time"
 
+	"github.com/wirekit/wirekit/client"
+	"github.com/wirekit/wirekit/examples/orders"
 	"github.com/wirekit/wirekit/frame"
 	"github.com/wirekit/wirekit/server"
 	"github.com/wirekit/wirekit/stream"
@@ -174,4 +176,65 @@ func ExampleServer_loopSpin() {
 	// Output:
 	// pong 0
 	// pong 1
+}
+
+// A gateway: each request is forwarded to a backend, and its response
+// returned. The backend's client runs on event loops that the gateway's
+// poll engine hosts (Guests), and each handler answers from the function
+// of an asynchronous call (client.Go), which runs on the loop as the
+// backend's response arrives: no goroutine waits for the backend.
+func ExampleServer_Guests() {
+	backend := &server.Server{Framing: orders.Framing(), Handler: server.HandlerFunc(func(w *server.Writer, req *server.Request) {
+		w.WriteFrame(frame.Meta{Type: orders.TypeEchoResponse, ID: req.ID}, append([]byte("backend: "), req.Payload...))
+	})}
+	bln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go backend.Serve(bln)
+	defer backend.Shutdown(context.Background())
+
+	loops, _ := client.NewLoops(0)
+	defer loops.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	be, err := client.Dial(ctx, "tcp", bln.Addr().String(), client.Config{Framing: orders.Framing(), Loops: loops, Conns: 2})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer be.Close()
+
+	gateway := &server.Server{
+		Framing: orders.Framing(),
+		Guests:  []server.Guest{loops},
+		Handler: server.HandlerFunc(func(w *server.Writer, req *server.Request) {
+			r, id := w.Defer(), req.ID
+			err := be.Go(context.Background(), client.Request{Meta: frame.Meta{Type: req.Type}, Body: req.Payload}, nil, func(resp client.Response, err error) {
+				if err != nil {
+					r.WriteFrame(frame.Meta{Type: orders.TypeError, ID: id}, []byte(err.Error()))
+				} else {
+					r.WriteFrame(frame.Meta{Type: resp.Meta.Type, ID: id}, resp.Payload)
+				}
+				r.Done()
+			})
+			if err != nil { // no backend connection up, or all busy
+				r.WriteFrame(frame.Meta{Type: orders.TypeError, ID: id}, []byte(err.Error()))
+				r.Done()
+			}
+		}),
+	}
+	gln, _ := net.Listen("tcp", "127.0.0.1:0")
+	go gateway.Serve(gln)
+	defer gateway.Shutdown(context.Background())
+
+	nc, _ := net.Dial("tcp", gln.Addr().String())
+	defer nc.Close()
+	c := stream.New(nc, orders.Framing(), stream.Config{})
+	c.WriteFrame(frame.Meta{Type: orders.TypeEchoRequest, ID: 1}, []byte("one"))
+	c.WriteFrame(frame.Meta{Type: orders.TypeEchoRequest, ID: 2}, []byte("two"))
+	c.Flush() // pipelined: answered in order
+	for range 2 {
+		f, _ := c.ReadFrame()
+		fmt.Printf("%d: %s\n", f.ID, f.Payload)
+	}
+	// Output:
+	// 1: backend: one
+	// 2: backend: two
 }

@@ -32,6 +32,28 @@ func proxy(cl *wk.Client) BlockingHandler {
 	}))
 }
 
+// asyncProxy returns a handler that forwards each frame through cl and
+// answers later, from the call's function: on guest loops, that runs on
+// the server's loop, and no goroutine waits for the backend.
+func asyncProxy(cl *wk.Client) Handler {
+	return HandlerFunc(func(w *Writer, req *Request) {
+		r, id := w.Defer(), req.ID
+		err := cl.Go(context.Background(), wk.Request{Meta: frame.Meta{Version: req.Version, Type: req.Type}, Body: req.Payload}, nil, func(resp wk.Response, err error) {
+			if err != nil {
+				r.WriteFrame(frame.Meta{Type: orders.TypeError, ID: id}, []byte(err.Error()))
+			} else {
+				resp.Meta.ID = id
+				r.WriteFrame(resp.Meta, resp.Payload)
+			}
+			r.Done()
+		})
+		if err != nil {
+			r.WriteFrame(frame.Meta{Type: orders.TypeError, ID: id}, []byte(err.Error()))
+			r.Done()
+		}
+	})
+}
+
 // clientLoopGoroutines counts the goroutines running client event loops of
 // their own.
 func clientLoopGoroutines() int {
@@ -70,11 +92,21 @@ func guestSetup(t *testing.T) (*wk.Loops, *wk.Client) {
 // TestGuests: a proxy whose handlers call a backend through a client on
 // its guest loops runs them on its own loops: while it serves, the client
 // loops have no goroutine, and calls through the proxy from 8 connections,
-// pipelined, all come back right; closing the proxy gives the loops their
-// goroutines back, and the client still calls.
+// pipelined, all come back right, with a blocking handler or one that
+// answers from client.Go's function; closing the proxy gives the loops
+// their goroutines back, and the client still calls.
 func TestGuests(t *testing.T) {
+	for name, h := range map[string]func(*wk.Client) Handler{
+		"blocking": func(cl *wk.Client) Handler { return proxy(cl) },
+		"async":    asyncProxy,
+	} {
+		t.Run(name, func(t *testing.T) { testGuests(t, h) })
+	}
+}
+
+func testGuests(t *testing.T, handler func(*wk.Client) Handler) {
 	ls, cl := guestSetup(t)
-	px := &Server{Engine: EnginePoll, Loops: 2, Handler: proxy(cl), Guests: []Guest{ls}, HandlerBudget: -1}
+	px := &Server{Engine: EnginePoll, Loops: 2, Handler: handler(cl), Guests: []Guest{ls}, HandlerBudget: -1}
 	addr := serveTCP(t, px)
 	eventually(t, "the guest loops boarded", func() bool { return clientLoopGoroutines() == 0 })
 	px.mu.Lock()
