@@ -77,7 +77,18 @@
 // socket is full), and reads, splits and delivers the responses as they
 // arrive. Only a connection that died has a goroutine, the one redialing
 // it. The id table, the outbound buffer and the teardown are the same on
-// both, and the client's tests run on both.
+// both, and the client's tests run on both. A server's poll engine can run
+// the loops itself (server.Server.Guests), for a proxy whose handlers call
+// through the client.
+//
+// # Asynchronous calls
+//
+// [Client.Go] sends a request and returns; a function of the caller's gets
+// the response, or the error, on the goroutine that ends the call: the
+// connection's reader or its loop. It never waits, and so fails at once
+// where Call would wait (no connection up, every connection full). A
+// handler that answers later (server.Writer.Defer) from Go's function
+// keeps no goroutine waiting for the backend.
 //
 // Measured here (go test ./client -run '^$' -bench IdleConns -benchtime 1x):
 // an idle pooled connection costs the client about 13 KiB on goroutines and

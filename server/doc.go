@@ -73,7 +73,9 @@
 // latency at one request in flight (LoopSpin: less than half gnet's round
 // trip on this machine), for a process that does nothing but serve. The
 // watchdog below dozes while every loop is idle, so an idle server does
-// not wake.
+// not wake. The loops also run their [Server.Guests]: other event loops
+// (client.Loops) whose epoll sets they nest in their own, so that a proxy
+// serves its inbound and its backend connections on the same loops.
 //
 // A handler that blocks would stall its loop's other connections. Before a
 // frame a [BlockingHandler] says may block, and when a handler has run past
