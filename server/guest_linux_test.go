@@ -252,3 +252,15 @@ func BenchmarkProxy(b *testing.B) {
 		})
 	}
 }
+
+// TestGuestsGoroutineEngine: a server on the goroutine engine has no loop
+// to host guests on: they keep their goroutines, and serve its handlers.
+func TestGuestsGoroutineEngine(t *testing.T) {
+	ls, cl := guestSetup(t)
+	px := &Server{Engine: EngineGoroutine, Handler: asyncProxy(cl), Guests: []Guest{ls}}
+	c := dial(t, "tcp", serveTCP(t, px))
+	c.roundTrip(1, "through the proxy")
+	if n := clientLoopGoroutines(); n != 2 {
+		t.Fatalf("%d client loop goroutines, want their 2: a goroutine engine server boarded them", n)
+	}
+}
