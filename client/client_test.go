@@ -9,7 +9,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -539,13 +538,7 @@ func testWaitForConn(t *testing.T, loops *client.Loops) {
 		echo(c, f)
 	})
 	var refuse atomic.Bool
-	var d net.Dialer
-	cl := dial(t, srv, client.Config{Loops: loops, Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		if refuse.Load() {
-			return nil, errors.New("refused by the test")
-		}
-		return d.DialContext(ctx, network, addr)
-	}})
+	cl := dial(t, srv, client.Config{Loops: loops, Dialer: refusing(&refuse)})
 	refuse.Store(true)
 	if _, err := echoCall(testCtx(t, 5*time.Second), cl, []byte("lost"), nil); !errors.Is(err, client.ErrConnLost) {
 		t.Fatalf("got %v, want ErrConnLost", err)
