@@ -260,6 +260,9 @@ func (c *Client) Go(ctx context.Context, req Request, dst []byte, done func(Resp
 		}
 		if err == errNotQueued {
 			err = ErrNoConn
+			if c.isClosed() { // Close failed the connection meanwhile
+				err = ErrClosed
+			}
 		}
 		return err
 	}
