@@ -211,3 +211,75 @@ func testGoCancel(t *testing.T, loops *client.Loops) {
 		t.Fatalf("call in flight at Close: %q, %v; want ErrClosed", o.payload, o.err)
 	}
 }
+
+// TestGoCancelRace: Go calls whose deadlines race their responses, 8 in
+// flight, each end once, with the response or the deadline's error, and
+// give their places back: afterwards the connection takes MaxPending calls
+// again.
+func TestGoCancelRace(t *testing.T) { forEachMode(t, testGoCancelRace) }
+
+func testGoCancelRace(t *testing.T, loops *client.Loops) {
+	const calls, maxPending, inFlight = 2000, 64, 8
+	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
+		f = f.Clone()
+		c.later(func() {
+			time.Sleep(time.Duration(f.ID%7) * 100 * time.Microsecond)
+			c.send(f.ID, orders.TypeEchoResponse, f.Payload)
+		})
+	})
+	cl := dial(t, srv, client.Config{Loops: loops, MaxPending: maxPending})
+	out := make(chan outcome, calls)
+	started, answered, expired := 0, 0, 0
+	end := func(o outcome) {
+		switch {
+		case o.err == nil:
+			answered++
+		case errors.Is(o.err, context.DeadlineExceeded):
+			expired++
+		default:
+			t.Fatal(o.err)
+		}
+	}
+	for i := 1; i < calls; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%5)*150*time.Microsecond)
+		defer cancel()
+		// A call that gave up keeps its id until its late response comes:
+		// few in flight, so that those ids never fill the id table (2 x
+		// MaxPending), which would end the connection (ErrIDsExhausted).
+		for started-answered-expired >= inFlight {
+			end(<-out)
+		}
+		for {
+			err := goCall(ctx, t, cl, fmt.Sprint(i), out)
+			if err == nil {
+				started++
+				break
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				break // ended before Go: nothing sent
+			}
+			if !errors.Is(err, client.ErrPoolFull) {
+				t.Fatal(err)
+			}
+			end(<-out) // full: wait for a call to end
+		}
+	}
+	for answered+expired < started {
+		end(<-out)
+	}
+	t.Logf("%d calls started: %d answered, %d past their deadline", started, answered, expired)
+	if answered == 0 || expired == 0 {
+		t.Fatalf("%d answered and %d expired: the race did not happen, the test proves nothing", answered, expired)
+	}
+	ctx := testCtx(t, 10*time.Second)
+	for i := range maxPending {
+		if err := goCall(ctx, t, cl, fmt.Sprint("after ", i), out); err != nil {
+			t.Fatalf("call %d of %d after the race: %v (a place was not given back)", i, maxPending, err)
+		}
+	}
+	for range maxPending {
+		if o := <-out; o.err != nil {
+			t.Fatal(o.err)
+		}
+	}
+}
