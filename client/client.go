@@ -90,6 +90,8 @@ type call struct {
 	err  error
 	done chan struct{} // capacity 1: senders never block
 
+	freed <-chan struct{} // closed when an id frees, after errNoID
+
 	fn    func(Response, error)
 	sl    *slot       // the slot whose place it holds
 	stop  func() bool // stops the context.AfterFunc watching its context
@@ -100,6 +102,10 @@ type call struct {
 // errNotQueued tells Call that the connection it chose died before the
 // request was queued: nothing was sent, so any call may try another.
 var errNotQueued = errors.New("client: connection gone before the request was queued")
+
+// errNoID tells a call that no request id is free on the connection it
+// chose, and that a call in flight there will free one (see session.send).
+var errNoID = errors.New("client: no request id free")
 
 // Dial opens a client to the server at addr (network as in [net.Dial]):
 // it opens cfg.Conns connections at once, TLS handshakes included, and
@@ -209,7 +215,8 @@ func (c *Client) Call(ctx context.Context, req Request, dst []byte) (Response, e
 //
 // Go never waits, and so fails at once, without calling done, when no
 // connection is up ([ErrNoConn]), when every connection has
-// [Config.MaxPending] calls in flight ([ErrPoolFull]), when the client is
+// [Config.MaxPending] calls in flight or no request id free
+// ([ErrPoolFull]), when the client is
 // closed, ctx has ended, or the framing refuses the request. Nor does it
 // send a request again: an idempotent request whose connection died gets
 // its *ConnError, and done may call Go again.
@@ -258,7 +265,10 @@ func (c *Client) Go(ctx context.Context, req Request, dst []byte, done func(Resp
 			*cl = call{done: cl.done}
 			c.calls.Put(cl)
 		}
-		if err == errNotQueued {
+		switch err {
+		case errNoID:
+			err = ErrPoolFull
+		case errNotQueued:
 			err = ErrNoConn
 			if c.isClosed() { // Close failed the connection meanwhile
 				err = ErrClosed

@@ -52,8 +52,10 @@ type Config struct {
 	// has not answered: their frames, each no larger than the framing's
 	// maximum payload allows, are at most as many as the connection's id
 	// table has entries (2 x MaxPending rounded up to a power of two),
-	// counting those of calls that gave up, whose ids stay taken; past
-	// that the connection fails with ErrIDsExhausted.
+	// counting those of calls that gave up, whose ids stay taken. When
+	// none is free, a call waits for the calls in flight to free one (Go
+	// fails with ErrPoolFull); when calls that gave up hold them all, the
+	// connection fails with ErrIDsExhausted.
 	// It is at most 65536, and at most half the ids the id field offers
 	// (127 for a 1-byte field), so that abandoned calls leave room for new
 	// ones.

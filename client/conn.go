@@ -210,9 +210,13 @@ type session struct {
 	// It starts small, so that an idle connection costs little, and
 	// doubles whenever the ids taken would fill more than half of it, up
 	// to tableSize.
-	table []entry
-	taken int    // entries of table with a call
-	next  uint64 // the next id to try
+	table  []entry
+	taken  int    // entries of table with a call
+	gaveUp int    // entries of table with abandoned
+	next   uint64 // the next id to try
+	// freed, while calls wait for an id (see send), is closed when one is
+	// freed, or the session dies.
+	freed chan struct{}
 	// wbuf holds the requests queued and not yet taken by the writer.
 	wbuf     []byte
 	flushing bool          // the writer is awake, and will see what is in wbuf
@@ -231,9 +235,18 @@ type entry struct {
 var abandoned = new(call)
 
 // roundTrip registers cl under a new id, queues req and waits for the
-// response, ctx's end or the session's death.
+// response, ctx's end or the session's death. While no id is free it waits
+// for one.
 func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
 	id, err := s.send(cl, req)
+	for err == errNoID {
+		select {
+		case <-cl.freed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		id, err = s.send(cl, req)
+	}
 	if err != nil {
 		return err
 	}
@@ -253,6 +266,12 @@ func (s *session) roundTrip(ctx context.Context, cl *call, req Request) error {
 
 // send registers cl under a new id and queues req, waking the writer. It
 // returns the id.
+//
+// When no id is free and calls in flight hold some, one of those will free
+// its id: send returns errNoID, and cl.freed is closed when an id is freed
+// (or the session dies). When calls that gave up hold them all, the server
+// has left that many requests unanswered: it is deemed broken, and the
+// connection closed (ErrIDsExhausted).
 func (s *session) send(cl *call, req Request) (uint64, error) {
 	s.mu.Lock()
 	if s.err != nil {
@@ -260,6 +279,14 @@ func (s *session) send(cl *call, req Request) (uint64, error) {
 		return 0, errNotQueued
 	}
 	id, ok := s.newID()
+	if !ok && s.gaveUp < s.taken {
+		if s.freed == nil {
+			s.freed = make(chan struct{})
+		}
+		cl.freed = s.freed
+		s.mu.Unlock()
+		return 0, errNoID
+	}
 	if !ok {
 		s.mu.Unlock()
 		s.fail(&ConnError{Addr: s.slot.c.s.addr, Err: ErrIDsExhausted})
@@ -294,10 +321,20 @@ func (s *session) abandon(cl *call, id uint64) bool {
 	// The table may have grown meanwhile: look the entry up again.
 	if e := &s.table[id&uint64(len(s.table)-1)]; e.id == id && e.call == cl && s.err == nil {
 		e.call = abandoned
+		s.gaveUp++
 		cl.ended = true
 		return true
 	}
 	return false
+}
+
+// wakeIDWaiters wakes the calls waiting for an id, if any. The caller
+// holds s.mu.
+func (s *session) wakeIDWaiters() {
+	if s.freed != nil {
+		close(s.freed)
+		s.freed = nil
+	}
 }
 
 // newID takes the next id whose table entry is free, skipping 0, or
@@ -370,7 +407,10 @@ func (s *session) deliver(f *frame.Frame) {
 	s.taken--
 	if cl != abandoned {
 		cl.ended = true
+	} else {
+		s.gaveUp--
 	}
+	s.wakeIDWaiters()
 	s.mu.Unlock()
 	if cl == abandoned {
 		s.slot.c.stats.late.Add(1)
@@ -463,7 +503,8 @@ func (s *session) fail(err error) {
 	}
 	s.err = err
 	s.slot.cur.CompareAndSwap(s, nil)
-	s.taken = 0
+	s.taken, s.gaveUp = 0, 0
+	s.wakeIDWaiters()
 	var async *call // calls of Go, completed once the lock is released
 	for i := range s.table {
 		cl := s.table[i].call

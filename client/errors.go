@@ -17,11 +17,12 @@ var (
 	ErrClosed = errors.New("client: closed")
 
 	// ErrIDsExhausted is the cause, under a [*ConnError], of a connection the
-	// client closed because it had no request id left to give: calls in
-	// flight and calls that gave up but whose responses never came held
-	// them all (see [Config.IDWidth]). A server that leaves that many
-	// requests unanswered is deemed broken; the call that found no id goes
-	// to another connection.
+	// client closed because it had no request id left to give and calls
+	// that gave up, whose responses never came, held them all (see
+	// [Config.IDWidth] and [Config.MaxPending]; while calls in flight hold
+	// some, a new call waits for one of those instead). A server that
+	// leaves that many requests unanswered is deemed broken; the call that
+	// found no id goes to another connection.
 	ErrIDsExhausted = errors.New("client: request ids exhausted")
 
 	// ErrLoopsClosed is the cause, under a [*ConnError], of the calls in
@@ -34,8 +35,9 @@ var (
 	ErrNoConn = errors.New("client: no connection up")
 
 	// ErrPoolFull is the error of [Client.Go] when every connection has
-	// [Config.MaxPending] calls in flight. (Call waits instead.)
-	ErrPoolFull = errors.New("client: every connection has MaxPending calls in flight")
+	// [Config.MaxPending] calls in flight, or the connection it picked has
+	// no request id free (see Config.MaxPending). (Call waits instead.)
+	ErrPoolFull = errors.New("client: no room for another call in flight")
 )
 
 // ConnError is the error of a call whose connection died while the call was

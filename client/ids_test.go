@@ -126,6 +126,76 @@ func testIDsExhausted(t *testing.T, loops *client.Loops) {
 	}
 }
 
+// TestIDsBusy: when calls that gave up and a call in flight hold every id
+// of a connection, the connection stays: Go fails with ErrPoolFull, and a
+// Call waits until the call in flight frees its id, then goes out there.
+func TestIDsBusy(t *testing.T) { forEachMode(t, testIDsBusy) }
+
+func testIDsBusy(t *testing.T, loops *client.Loops) {
+	release, open := gate(t)
+	srv := startServer(t, narrowIDs, func(c *srvConn, f frame.Frame) {
+		if string(f.Payload) == "now" {
+			echo(c, f)
+			return
+		}
+		f = f.Clone()
+		c.later(func() {
+			<-release
+			c.send(f.ID, orders.TypeEchoResponse, f.Payload)
+		})
+	})
+	// MaxPending 2: an id table of 4 entries.
+	cl := dial(t, srv, client.Config{Loops: loops, Framing: narrowIDs, IDWidth: 1, MaxPending: 2})
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+		_, err := echoCall(ctx, cl, fmt.Append(nil, "gives up ", i), nil)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("call %d: got %v, want context.DeadlineExceeded", i, err)
+		}
+	}
+	inFlight := make(chan error, 1)
+	go func() {
+		got, err := echoCall(testCtx(t, 10*time.Second), cl, []byte("held"), nil)
+		if err == nil && string(got) != "held" {
+			err = fmt.Errorf("held call got %q", got)
+		}
+		inFlight <- err
+	}()
+	waitFor(t, "the held call", func() bool { return srv.conn(0).requests.Load() == 4 })
+
+	if err := cl.Go(testCtx(t, 10*time.Second), echoRequest("now"), nil, func(client.Response, error) {
+		t.Error("the function of a refused Go call ran")
+	}); !errors.Is(err, client.ErrPoolFull) {
+		t.Fatalf("Go with every id taken: %v, want ErrPoolFull", err)
+	}
+	waits := make(chan error, 1)
+	go func() {
+		got, err := echoCall(testCtx(t, 10*time.Second), cl, []byte("now"), nil)
+		if err == nil && string(got) != "now" {
+			err = fmt.Errorf("waiting call got %q", got)
+		}
+		waits <- err
+	}()
+	select {
+	case err := <-waits:
+		t.Fatalf("a call returned (%v) while no id was free", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if n := srv.conn(0).requests.Load(); n != 4 {
+		t.Fatalf("the server got %d requests while no id was free, want 4", n)
+	}
+	open() // the held call and the late ones are answered: ids free
+	for _, ch := range []chan error{inFlight, waits} {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := cl.Stats(); s.ConnsLost != 0 || s.Dials != 1 {
+		t.Fatalf("stats %+v: want the one connection kept", s)
+	}
+}
+
 // TestTableGrowth: a connection's id table starts small and grows while
 // calls pile up in flight; calls registered before a growth still get
 // their responses, and those that gave up before it still have their late
