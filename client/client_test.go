@@ -204,6 +204,36 @@ func holdAll() (func(*srvConn, frame.Frame), func() int64) {
 	return func(*srvConn, frame.Frame) { n.Add(1) }, n.Load
 }
 
+// echoHolding returns a handler that echoes each frame at once, but those
+// whose payload hold picks only once release is closed.
+func echoHolding(release <-chan struct{}, hold func(payload string) bool) func(*srvConn, frame.Frame) {
+	return func(c *srvConn, f frame.Frame) {
+		if !hold(string(f.Payload)) {
+			echo(c, f)
+			return
+		}
+		f = f.Clone()
+		c.later(func() {
+			<-release
+			c.send(f.ID, orders.TypeEchoResponse, f.Payload)
+		})
+	}
+}
+
+// echoLater makes an echo call of body on a goroutine, and delivers its
+// error, or one for a wrong answer.
+func echoLater(ctx context.Context, c *client.Client, body string) <-chan error {
+	errs := make(chan error, 1)
+	go func() {
+		got, err := echoCall(ctx, c, []byte(body), nil)
+		if err == nil && string(got) != body {
+			err = fmt.Errorf("call %q got %q", body, got)
+		}
+		errs <- err
+	}()
+	return errs
+}
+
 // callAsync makes an echo call on a goroutine and delivers its error.
 func callAsync(ctx context.Context, c *client.Client, req client.Request, errs chan<- error) {
 	go func() {
@@ -312,17 +342,7 @@ func TestPoolFairness(t *testing.T) { forEachMode(t, testPoolFairness) }
 func testPoolFairness(t *testing.T, loops *client.Loops) {
 	const conns = 4
 	release, open := gate(t)
-	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
-		if string(f.Payload) != "hold" {
-			echo(c, f)
-			return
-		}
-		f = f.Clone()
-		c.later(func() {
-			<-release
-			c.send(f.ID, orders.TypeEchoResponse, f.Payload)
-		})
-	})
+	srv := startServer(t, orders.Framing(), echoHolding(release, func(p string) bool { return p == "hold" }))
 	cl := dial(t, srv, client.Config{Loops: loops, Conns: conns})
 	ctx := testCtx(t, 10*time.Second)
 	counts := func() []int64 {

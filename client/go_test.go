@@ -159,20 +159,11 @@ func TestGoCancel(t *testing.T) { forEachMode(t, testGoCancel) }
 
 func testGoCancel(t *testing.T, loops *client.Loops) {
 	release, open := gate(t)
+	slow := echoHolding(release, func(p string) bool { return p == "slow" })
 	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
-		switch string(f.Payload) {
-		case "hold":
-			return
-		case "slow":
-		default:
-			echo(c, f)
-			return
+		if string(f.Payload) != "hold" { // never answered
+			slow(c, f)
 		}
-		f = f.Clone()
-		c.later(func() {
-			<-release
-			c.send(f.ID, orders.TypeEchoResponse, f.Payload)
-		})
 	})
 	cl := dial(t, srv, client.Config{Loops: loops, MaxPending: 1})
 	out := make(chan outcome, 4)

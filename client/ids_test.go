@@ -133,17 +133,7 @@ func TestIDsBusy(t *testing.T) { forEachMode(t, testIDsBusy) }
 
 func testIDsBusy(t *testing.T, loops *client.Loops) {
 	release, open := gate(t)
-	srv := startServer(t, narrowIDs, func(c *srvConn, f frame.Frame) {
-		if string(f.Payload) == "now" {
-			echo(c, f)
-			return
-		}
-		f = f.Clone()
-		c.later(func() {
-			<-release
-			c.send(f.ID, orders.TypeEchoResponse, f.Payload)
-		})
-	})
+	srv := startServer(t, narrowIDs, echoHolding(release, func(p string) bool { return p != "now" }))
 	// MaxPending 2: an id table of 4 entries.
 	cl := dial(t, srv, client.Config{Loops: loops, Framing: narrowIDs, IDWidth: 1, MaxPending: 2})
 	for i := range 3 {
@@ -154,14 +144,7 @@ func testIDsBusy(t *testing.T, loops *client.Loops) {
 			t.Fatalf("call %d: got %v, want context.DeadlineExceeded", i, err)
 		}
 	}
-	inFlight := make(chan error, 1)
-	go func() {
-		got, err := echoCall(testCtx(t, 10*time.Second), cl, []byte("held"), nil)
-		if err == nil && string(got) != "held" {
-			err = fmt.Errorf("held call got %q", got)
-		}
-		inFlight <- err
-	}()
+	inFlight := echoLater(testCtx(t, 10*time.Second), cl, "held")
 	waitFor(t, "the held call", func() bool { return srv.conn(0).requests.Load() == 4 })
 
 	if err := cl.Go(testCtx(t, 10*time.Second), echoRequest("now"), nil, func(client.Response, error) {
@@ -169,14 +152,7 @@ func testIDsBusy(t *testing.T, loops *client.Loops) {
 	}); !errors.Is(err, client.ErrPoolFull) {
 		t.Fatalf("Go with every id taken: %v, want ErrPoolFull", err)
 	}
-	waits := make(chan error, 1)
-	go func() {
-		got, err := echoCall(testCtx(t, 10*time.Second), cl, []byte("now"), nil)
-		if err == nil && string(got) != "now" {
-			err = fmt.Errorf("waiting call got %q", got)
-		}
-		waits <- err
-	}()
+	waits := echoLater(testCtx(t, 10*time.Second), cl, "now")
 	select {
 	case err := <-waits:
 		t.Fatalf("a call returned (%v) while no id was free", err)
@@ -186,7 +162,7 @@ func testIDsBusy(t *testing.T, loops *client.Loops) {
 		t.Fatalf("the server got %d requests while no id was free, want 4", n)
 	}
 	open() // the held call and the late ones are answered: ids free
-	for _, ch := range []chan error{inFlight, waits} {
+	for _, ch := range []<-chan error{inFlight, waits} {
 		if err := <-ch; err != nil {
 			t.Fatal(err)
 		}
