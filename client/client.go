@@ -226,7 +226,8 @@ func (c *Client) Call(ctx context.Context, req Request, dst []byte) (Response, e
 // the response arrives; so it must not block, as a handler must not. Its
 // purpose is a handler that answers later (server.Writer.Defer) with a
 // backend's response, without a goroutine waiting for it. With a ctx that
-// never ends (context.Background), Go allocates nothing.
+// never ends (context.Background) and a dst of enough capacity, Go
+// allocates nothing.
 func (c *Client) Go(ctx context.Context, req Request, dst []byte, done func(Response, error)) error {
 	if err := ctx.Err(); err != nil {
 		return err
