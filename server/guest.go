@@ -11,8 +11,9 @@ package server
 // A guest loop's work runs on the server's loop: it must not block. And a
 // handler that waits for a guest loop's work (a client call on it, say)
 // must not wait on the loop itself, whose next wake-up would do the
-// work: it declares the frame blocking ([BlockingHandler]), or answers
-// later ([Writer.Defer]) from a goroutine of its own.
+// work: it answers later ([Writer.Defer]), from the function of client.Go
+// for one, or declares the frame blocking ([BlockingHandler]), which costs
+// a goroutine hand-off per frame (bench/results/proxy.md).
 type Guest interface {
 	// Board stops the guest's goroutines and returns its loops' epoll
 	// descriptors, by loop (-1 for one that has ended), or nil if it will
