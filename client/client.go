@@ -263,8 +263,7 @@ func (c *Client) Go(ctx context.Context, req Request, dst []byte, done func(Resp
 	if err != nil {
 		<-sl.sem
 		if !cancellable {
-			*cl = call{done: cl.done}
-			c.calls.Put(cl)
+			c.recycle(cl)
 		}
 		switch err {
 		case errNoID:
@@ -303,11 +302,17 @@ func (c *Client) finish(cl *call, resp Response, err error) {
 	if cl.stop != nil {
 		cl.stop()
 	} else if cl.done != nil { // pooled: not cancellable
-		*cl = call{done: cl.done}
-		c.calls.Put(cl)
+		c.recycle(cl)
 	}
 	<-sl.sem
 	fn(resp, err)
+}
+
+// recycle puts a call of Go back in the pool, keeping none of the
+// caller's memory.
+func (c *Client) recycle(cl *call) {
+	*cl = call{done: cl.done}
+	c.calls.Put(cl)
 }
 
 // acquire picks a connection and takes a place among its calls in flight,
