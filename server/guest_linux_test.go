@@ -58,14 +58,22 @@ func asyncProxy(cl *wk.Client) Handler {
 // clientLoopGoroutines counts the goroutines running client event loops of
 // their own.
 func clientLoopGoroutines() int {
+	return goroutinesCreatedBy("client.NewLoops", "client.(*loop).alight")
+}
+
+// goroutinesCreatedBy counts the goroutines that the functions of package
+// client named started. Counted by creator: a goroutine not started yet
+// shows only a wrapper of its function.
+func goroutinesCreatedBy(fns ...string) int {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
 		if n < len(buf) {
-			// Counted by creator: a goroutine not started yet shows
-			// only a wrapper of its function.
-			return bytes.Count(buf[:n], []byte("created by github.com/wirekit/wirekit/client.NewLoops ")) +
-				bytes.Count(buf[:n], []byte("created by github.com/wirekit/wirekit/client.(*loop).alight "))
+			count := 0
+			for _, fn := range fns {
+				count += bytes.Count(buf[:n], []byte("created by github.com/wirekit/wirekit/"+fn+" "))
+			}
+			return count
 		}
 		buf = make([]byte, 2*len(buf))
 	}
@@ -89,6 +97,10 @@ func guestSetup(t *testing.T) (*wk.Loops, *wk.Client) {
 	t.Cleanup(func() { cl.Close() })
 	if n := clientLoopGoroutines(); n != 2 {
 		t.Fatalf("%d client loop goroutines before hosting, want 2: the count proves nothing", n)
+	}
+	// The connections run on the loops, not on a reader and a writer each.
+	if n := goroutinesCreatedBy("client.(*Client).attach"); n != 0 {
+		t.Fatalf("%d goroutines of client connections: they did not go onto the loops", n)
 	}
 	return ls, cl
 }
