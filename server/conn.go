@@ -292,6 +292,10 @@ func (c *conn) callHandler() {
 // handlerPanicked handles p, a panic recovered around a batch of frames: if
 // the handler panicked, as recoverPanic does; otherwise the server itself
 // failed, and the panic goes on.
+//
+// The engine closes the connection at once after it; it is not closed
+// here, as the goroutine engine may be serving inside RawConn.Read, where
+// closing the socket would wait for that call to end (see serveWaiting).
 func (c *conn) handlerPanicked(p any) {
 	if !c.inHandler {
 		panic(p)
@@ -306,17 +310,19 @@ func (c *conn) handlerPanicked(p any) {
 func (c *conn) recoverPanic(what string) {
 	if p := recover(); p != nil {
 		c.panicked(what, p)
+		if c.sc != nil {
+			c.sc.Close()
+		}
 	}
 }
 
+// panicked logs p, a panic in a callback, and marks c to be closed: no more
+// is written to it.
 func (c *conn) panicked(what string, p any) {
 	c.logger().LogAttrs(c.base, slog.LevelError, "server: panic in "+what+"; closing the connection",
 		slog.Any("remote", c.nc.RemoteAddr()), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 	c.closeAfter = true
 	c.ended = true
-	if c.sc != nil {
-		c.sc.Close()
-	}
 }
 
 // protocolError reports a framing error to the hook and says whether the
@@ -380,7 +386,9 @@ func (c *conn) logTimeout(inFrame bool) {
 // flush queues the replies that are ready, writes everything queued and
 // reports the batch to Metrics. The caller owns the write side.
 func (c *conn) flush() error {
-	if c.ended {
+	// After Close nothing goes out, even before the connection's socket is
+	// closed: that can wait for its goroutine (see goroutineEngine.kill).
+	if c.ended || c.srv.closed.Load() {
 		return net.ErrClosed
 	}
 	if c.aq != nil {

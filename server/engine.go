@@ -50,7 +50,9 @@ var aLongTimeAgo = time.Unix(1, 0)
 // Between frames, a connection over a socket (a syscall.Conn: TCP, Unix)
 // gives its buffers back to the pool and waits for readability through
 // syscall.RawConn, peeking at one byte into a field of the conn; only when
-// input has arrived does it take a buffer and read. A connection idle for
+// input has arrived does it take a buffer and read. It then serves batch
+// after batch inside that RawConn.Read, waiting there between them, which
+// saves the peek at each (see serveWaiting). A connection idle for
 // a second moves that wait to a fresh goroutine, on the smallest stack
 // (see wait), and drops its stream (see shed). Connections that are no
 // syscall.Conn (TLS, net.Pipe, wrappers) read into their buffer directly
@@ -71,14 +73,25 @@ type goroutineConn struct {
 
 	rc     syscall.RawConn    // nil: no readiness wait, read with the buffer
 	peek   func(uintptr) bool // built once: a func value passed to rc.Read
+	serve  func(uintptr) bool // serveWaiting for c, built once likewise
 	phased *phasedConn        // timeouts on a connection without rc
 	one    [1]byte            // the byte peek reads into
 	calls  uint8              // peek's state: peekWait, peekCheck, ...
 	quiet  bool               // no reply outstanding when the wait began
 
+	// Inside serveWaiting: fd is the socket, drained whether its last read
+	// left nothing behind (see rawReader); next and nextErr are what it
+	// hands back to loop.
+	fd      uintptr
+	drained bool
+	next    loopEnd
+	nextErr error
+
 	// rehoming: the read deadline is armed for rehoming (see wait), no
-	// timeout being set.
+	// timeout being set. rehome: the deadline of the wait in progress is a
+	// rehoming one (see arm).
 	rehoming bool
+	rehome   bool
 	// slow: the connection's last wait lasted long enough for it to move
 	// to a fresh goroutine, so its next one moves there at once (see
 	// wait); eagerAt is when such a move began, zero for a move the
@@ -90,8 +103,8 @@ type goroutineConn struct {
 	// stream (see shed).
 	offset int64
 	// rewait is e.rewait(c), built once: a go statement with arguments
-	// allocates their closure, one without does not. idleAt is its
-	// argument, the idle deadline of the wait it goes on with.
+	// allocates their closure, one without does not. idleAt is the idle
+	// deadline of the wait in progress, which rewait goes on with.
 	rewait func()
 	idleAt time.Time
 
@@ -133,6 +146,7 @@ func goroutineReader(c *conn) io.ReadWriter {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.g.rc = rc
 			c.g.peek = peekFunc(&c.g.one, &c.g.calls)
+			c.g.serve = func(fd uintptr) bool { return goroutineEngine{}.serveWaiting(c, fd) }
 			c.g.rewait = func() { goroutineEngine{}.rewait(c) }
 			return c.nc
 		}
@@ -173,20 +187,21 @@ func (e goroutineEngine) reject(c *conn) {
 // that use (see wait).
 func (e goroutineEngine) run(c *conn, has bool, err error) {
 	for {
-		switch e.loop(c, has, err) {
+		end := e.loop(c, has, err)
+		if end == endWait {
+			end, err = e.await(c)
+			has = false
+		}
+		switch end {
 		case endGraceful:
 			e.end(c, true)
 			return
 		case endAbort:
 			e.end(c, false)
 			return
-		}
-		var handed bool
-		if handed, err = e.await(c); handed {
+		case endHanded:
 			return
 		}
-		has = err == nil
-		c.g.wmu.Lock()
 	}
 }
 
@@ -214,6 +229,8 @@ const (
 	endAbort    loopEnd = iota // close at once
 	endGraceful                // answer what was read, then close
 	endWait                    // wait for input without a buffer (c.g.wmu released)
+	endLoop                    // go on with loop, from the error at hand if any
+	endHanded                  // a fresh goroutine took the connection over
 )
 
 // loop serves frames until reading ends or the connection must wait for
@@ -386,26 +403,28 @@ func (goroutineEngine) read(c *conn, quiet bool) error {
 	return c.readFrame()
 }
 
-// await waits, without a buffer, for the next frame's first bytes, with the
-// idle timeout, then reads the frame into c.req. It reports handed if a
+// await waits, without a buffer, for input, with the idle timeout, and
+// serves the batches that come in until the connection needs loop again
+// (see serveWaiting). It returns endLoop, with the error that ended the wait
+// if any, or how the connection ends, with c.g.wmu held; or endHanded if a
 // fresh goroutine took the connection over (see wait).
-func (e goroutineEngine) await(c *conn) (handed bool, err error) {
-	s := c.srv
+func (e goroutineEngine) await(c *conn) (loopEnd, error) {
 	if c.g.quiet && c.state != StateNew {
 		c.setState(StateIdle)
 	}
 	var idleAt time.Time
-	if s.IdleTimeout > 0 {
+	if s := c.srv; s.IdleTimeout > 0 {
 		idleAt = time.Now().Add(s.IdleTimeout)
 	}
-	if handed, err := e.wait(c, false, idleAt); handed || err != nil {
-		return handed, err
+	handed, err := e.wait(c, false, idleAt)
+	switch {
+	case handed:
+		return endHanded, nil
+	case err != nil:
+		c.g.wmu.Lock()
+		return endLoop, err
 	}
-	c.frameBegan()
-	if s.shuttingDown() {
-		return false, errStopReading
-	}
-	return false, c.readFrame()
+	return c.g.next, c.g.nextErr // serveWaiting returned, c.g.wmu held
 }
 
 // rehomeAfter is how long a connection waits for input on the goroutine
@@ -429,53 +448,175 @@ const rehomeAfter = time.Second
 // the deadline at every request, and a deadline that passes costs the
 // error net.RawConn returns, an allocation. It stays slow until a wait
 // takes less than half of rehomeAfter.
+//
+// On the goroutine that served the last frames, the wait serves the input
+// that ends it, inside the same RawConn.Read (see serveWaiting); a fresh
+// goroutine only waits, and its caller reads.
 func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed bool, err error) {
 	s := c.srv
-	rehome := false
+	c.g.rehome, c.g.idleAt = false, idleAt
+	if !fresh {
+		e.arm(c)
+	}
+	if s.shuttingDown() {
+		return false, errStopReading
+	}
+	if c.g.rehome && c.g.slow {
+		c.g.eagerAt = time.Now()
+		e.rehome(c)
+		return true, nil
+	}
+	c.g.calls = peekWait
+	if fresh {
+		err = c.g.rc.Read(c.g.peek)
+	} else {
+		err = c.g.rc.Read(c.g.serve)
+	}
+	if err != nil && c.g.rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
+		c.g.slow, c.g.eagerAt = true, time.Time{}
+		e.rehome(c)
+		return true, nil
+	}
+	return false, err
+}
+
+// arm sets the read deadline for a wait on the goroutine that served the
+// last frames, until c.g.idleAt if it is set: a rehoming deadline (c.g.rehome)
+// if that is further than rehomeAfter, or none is.
+func (goroutineEngine) arm(c *conn) {
+	s := c.srv
 	switch {
-	case fresh:
 	case s.IdleTimeout == 0 && s.FrameTimeout == 0:
 		// The read deadline serves rehoming alone. It is armed when none
 		// is, not before every wait: a busy connection pays nothing, and
 		// moves to a fresh goroutine about once a second, when the
 		// deadline passes during a wait; a frame it interrupts is read on
 		// (see readFrame).
-		rehome = true
+		c.g.rehome = true
 		if !c.g.rehoming {
 			c.g.rehoming = true
 			c.setReadDeadline(time.Now().Add(rehomeAfter))
 		}
 	default:
 		now := time.Now()
-		if rehome = idleAt.IsZero() || idleAt.Sub(now) > rehomeAfter; rehome {
+		idleAt := c.g.idleAt
+		if c.g.rehome = idleAt.IsZero() || idleAt.Sub(now) > rehomeAfter; c.g.rehome {
 			c.setReadDeadline(now.Add(rehomeAfter))
 		} else {
 			c.setReadDeadline(idleAt)
 		}
 	}
-	if s.shuttingDown() {
-		return false, errStopReading
-	}
-	if rehome && c.g.slow {
-		c.g.eagerAt = time.Now()
-		e.rehome(c, idleAt)
-		return true, nil
-	}
-	c.g.calls = peekWait
-	err = c.g.rc.Read(c.g.peek)
-	if err != nil && rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
-		c.g.slow, c.g.eagerAt = true, time.Time{}
-		e.rehome(c, idleAt)
-		return true, nil
-	}
-	return false, err
 }
 
-// rehome moves c's wait, until idleAt, to a fresh goroutine (see wait).
-func (goroutineEngine) rehome(c *conn, idleAt time.Time) {
+// serveWaiting is the function a connection waiting on the goroutine that
+// served its last frames passes to syscall.RawConn.Read: it waits for input
+// without a buffer, as peekFunc does, then serves the batches that come in
+// without leaving RawConn.Read, as long as each is only complete frames
+// answered at once: it reads with its own system call (net.Conn.Read would
+// wait for the read lock RawConn.Read holds), serves and writes the
+// answers, and, when the read drained the socket, gives its buffers back
+// and returns false to wait for the next batch, with the idle deadline
+// armed anew.
+//
+// Staying inside RawConn.Read is what saves a system call per batch.
+// RawConn.Read resets the socket's readiness when it begins, so a wait
+// that begins anew must check the socket first (the peek), which under
+// pipelined load finds it empty, the peer not having answered yet: a
+// system call for nothing, as the read that returns EAGAIN is in a net +
+// bufio server. Inside, the readiness is never reset: a batch that arrives
+// after the read that drained the socket is reported by the poller, and
+// until then the wait parks at once. A read that fills the buffer may have
+// left input behind, which the poller will not report again, so the next
+// batch is read at once instead (epoll(7) on edge-triggered waits: a short
+// read on a stream socket means its input is exhausted).
+//
+// Anything else (a frame begun and not complete, an error, the end of the
+// stream, a reply outstanding, the frames-in-flight limit, a connection to
+// close, the server shutting down) goes back to loop: serveWaiting then
+// returns true with c.g.wmu held and c.g.next and c.g.nextErr set.
+func (e goroutineEngine) serveWaiting(c *conn, fd uintptr) (done bool) {
+	g := c.g
+	if g.calls == peekWait {
+		g.calls = peekWoken // the next call follows a wake-up by the poller
+		if !peek(fd, &g.one) {
+			return false
+		}
+	}
+	g.fd = fd
+	g.wmu.Lock()
+	defer func() {
+		if p := recover(); p != nil {
+			c.handlerPanicked(p) // with c.g.wmu held, as the handler runs
+			g.next, g.nextErr = endAbort, nil
+			done = true
+		}
+	}()
+	for {
+		err := c.sc.FillFrom((*rawReader)(c))
+		if err == errWouldBlock { // a wake-up for input already read
+			c.sc.Release()
+			g.wmu.Unlock()
+			return false
+		}
+		g.next, g.nextErr = endLoop, err
+		if err != nil {
+			return true
+		}
+		c.beginBatch()
+		for !c.overLimit() {
+			has, err := c.sc.TryReadFrameTo(&c.req.Frame)
+			if !has {
+				g.nextErr = err
+				break
+			}
+			c.serveRequest()
+			if c.closeAfter {
+				g.next = ends(!c.ended)
+				return true
+			}
+			if !c.sc.Writable() && c.flush() != nil {
+				g.next = endAbort
+				return true
+			}
+		}
+		if g.nextErr != nil {
+			return true
+		}
+		if c.sc.InboundBuffered() > 0 {
+			c.frameBegan() // loop reads the rest with the frame timeout
+			return true
+		}
+		if c.overLimit() {
+			return true
+		}
+		if c.flush() != nil {
+			g.next = endAbort
+			return true
+		}
+		if c.srv.shuttingDown() || !c.quiet() {
+			return true
+		}
+		if !g.drained {
+			continue
+		}
+		c.sc.Release()
+		if c.state != StateNew {
+			c.setState(StateIdle)
+		}
+		if c.srv.IdleTimeout > 0 {
+			g.idleAt = time.Now().Add(c.srv.IdleTimeout)
+		}
+		e.arm(c)
+		g.wmu.Unlock()
+		return false
+	}
+}
+
+// rehome moves c's wait, until c.g.idleAt, to a fresh goroutine (see
+// wait).
+func (goroutineEngine) rehome(c *conn) {
 	c.g.rehoming = false
 	shed(c)
-	c.g.idleAt = idleAt
 	go c.g.rewait()
 }
 
@@ -681,7 +822,10 @@ func (goroutineEngine) kill(c *conn) {
 		c.nc.Close()
 		return
 	}
-	c.sc.Close()
+	// On a goroutine of its own: closing a socket waits for the read in
+	// progress to end, and the connection may be serving inside one, its
+	// handler running (see serveWaiting).
+	go c.sc.Close()
 }
 
 // startWriter starts the writer goroutine unless it runs. The caller holds

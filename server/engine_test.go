@@ -286,3 +286,94 @@ func TestBatchLargerThanARead(t *testing.T) {
 		}
 	})
 }
+
+// TestWholeBatchInOneWrite: 20 times 3,000 pipelined requests sent in one
+// write, many times a read buffer: every one is answered. The goroutine engine
+// serves a batch and waits for the next inside one RawConn.Read, trusting
+// the poller to report new input, which it does not for input already in
+// the socket: after a read that fills its buffer it must read on, not
+// wait, or this connection hangs with requests unread.
+func TestWholeBatchInOneWrite(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		// An idle timeout under rehomeAfter: a connection that waits with
+		// requests unread is cut by it, not rescued by rehoming a second
+		// later.
+		c := dial(t, "tcp", serveTCP(t, &Server{Engine: e, IdleTimeout: 900 * time.Millisecond, Handler: HandlerFunc(answer)}))
+		const n = 3000
+		for r := range 20 {
+			for i := range n {
+				c.queue(orders.TypeEchoRequest, uint64(r*n+i+1), "0123456789abcdef")
+			}
+			c.flush()
+			for i := range n {
+				c.expect(orders.TypeEchoResponse, uint64(r*n+i+1), "0123456789abcdef")
+			}
+		}
+	})
+}
+
+// TestBusyConnectionOutlivesIdleTimeout: a connection sending a request
+// every 10ms for five times the idle timeout is never cut by it. The
+// goroutine engine arms the idle deadline anew at each wait, also when it
+// waits inside the RawConn.Read that served the batch before.
+func TestBusyConnectionOutlivesIdleTimeout(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		const idle = 100 * time.Millisecond
+		c := dial(t, "tcp", serveTCP(t, &Server{Engine: e, IdleTimeout: idle, Handler: HandlerFunc(answer)}))
+		for id, end := uint64(1), time.Now().Add(5*idle); time.Now().Before(end); id++ {
+			c.roundTrip(id, "x")
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
+
+// TestCloseWhileHandlerRuns: Server.Close returns at once while a handler
+// blocks, and a handler may close its own server. The goroutine engine runs
+// handlers inside RawConn.Read, and closing a socket waits for a read in
+// progress: Close must not wait for the handler, nor a handler for itself.
+func TestCloseWhileHandlerRuns(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		entered, release := make(chan struct{}), make(chan struct{})
+		var s *Server
+		s = &Server{Engine: e, Handler: HandlerFunc(func(w *Writer, req *Request) {
+			switch string(req.Payload) {
+			case "block":
+				close(entered)
+				<-release
+			case "close":
+				s.Close()
+			}
+			answer(w, req)
+		})}
+		addr := serveTCP(t, s)
+		blocked, other := dial(t, "tcp", addr), dial(t, "tcp", addr)
+		blocked.roundTrip(1, "warm") // the next request is served inside the wait
+		blocked.echo(2, "block")
+		<-entered
+		done := make(chan error, 1)
+		go func() { done <- s.Close() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Close waits for a blocked handler")
+		}
+		other.expectClosed()
+		close(release)
+		blocked.expectClosed()
+
+		s2 := &Server{Engine: e}
+		s2.Handler = HandlerFunc(func(w *Writer, req *Request) {
+			if string(req.Payload) == "close" {
+				s2.Close()
+			}
+			answer(w, req)
+		})
+		c := dial(t, "tcp", serveTCP(t, s2))
+		c.roundTrip(1, "warm")
+		c.echo(2, "close")
+		c.expectClosed()
+	})
+}

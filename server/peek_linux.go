@@ -1,8 +1,13 @@
 package server
 
 import (
+	"io"
+	"net"
+	"os"
 	"syscall"
 	"unsafe"
+
+	"github.com/wirekit/wirekit/internal/epoll"
 )
 
 // canPeek: connections over sockets wait for input without a buffer.
@@ -64,4 +69,25 @@ func peek(fd uintptr, one *[1]byte) bool {
 			return errno != syscall.EAGAIN
 		}
 	}
+}
+
+// rawReader is what serveWaiting reads a connection through: read(2) on
+// the socket, which never waits (Go's sockets are non-blocking); nothing
+// to read is errWouldBlock. It records in c.g.drained whether the read left
+// the socket empty: a read shorter than its buffer did.
+type rawReader conn
+
+func (r *rawReader) Read(b []byte) (int, error) {
+	c := (*conn)(r)
+	n, err := epoll.Read(int(c.g.fd), b)
+	switch err {
+	case nil:
+		c.g.drained = n < len(b)
+		return n, nil
+	case io.EOF:
+		return 0, io.EOF
+	case epoll.ErrWouldBlock:
+		return 0, errWouldBlock
+	}
+	return 0, &net.OpError{Op: "read", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("read", err)}
 }

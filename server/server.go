@@ -193,6 +193,7 @@ type Server struct {
 	// request a second rehomes about once per request.
 	idleStreams, idleRequests sync.Pool
 	inShutdown                atomic.Bool
+	closed                    atomic.Bool // Close has begun: nothing more is written
 	fellBack                  atomic.Bool   // the goroutine engine's fallback has been logged
 	poll                      *pollEngine   // made by the first Serve on the poll engine; guarded by mu
 	writes                    *atomic.Int64 // tests: counts the poll engine's write system calls
@@ -523,6 +524,7 @@ func (s *Server) fallBack(reason string) {
 // handler blocks.
 func (s *Server) Close() error {
 	s.inShutdown.Store(true)
+	s.closed.Store(true)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := s.closeListenersLocked()

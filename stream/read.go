@@ -90,12 +90,18 @@ func (c *Conn) TryReadFrameTo(f *frame.Frame) (bool, error) {
 // check) and wants it without the risk of a second read, which could block:
 // a server that would rather send its answers than wait for the rest of a
 // slow frame. It ends the validity of the frame last returned.
-func (c *Conn) Fill() error {
+func (c *Conn) Fill() error { return c.FillFrom(c.rw) }
+
+// FillFrom is [Conn.Fill] reading from r instead of the connection's
+// reader: for a caller with another way to read the same connection, such
+// as a read that never waits (r returns an error of its own when nothing
+// has arrived, and FillFrom returns it unchanged).
+func (c *Conn) FillFrom(r io.Reader) error {
 	c.releaseFrame()
 	if c.fatal != nil {
 		return c.fatal
 	}
-	if err := c.fill(); err != nil {
+	if err := c.fillFrom(r); err != nil {
 		return c.readError(err)
 	}
 	return nil
@@ -197,7 +203,10 @@ func (c *Conn) splitError(err error) error {
 
 // fill reads once into the free space at the end of the inbound buffer,
 // taking, compacting or growing the buffer first if needed.
-func (c *Conn) fill() error {
+func (c *Conn) fill() error { return c.fillFrom(c.rw) }
+
+// fillFrom is fill reading from r.
+func (c *Conn) fillFrom(r io.Reader) error {
 	if err := c.pending; err != nil {
 		c.pending = nil
 		return err
@@ -217,7 +226,7 @@ func (c *Conn) fill() error {
 		}
 	}
 	for range maxEmptyReads {
-		n, err := c.rw.Read(c.in[c.w:])
+		n, err := r.Read(c.in[c.w:])
 		c.w += n
 		if n > 0 {
 			c.adapt(n)

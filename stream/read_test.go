@@ -575,3 +575,38 @@ func TestAdaptiveReadSize(t *testing.T) {
 		t.Fatalf("with MaxInbound 8192 the next buffer is %d", capped.adaptive)
 	}
 }
+
+// TestFillFrom: FillFrom reads once from the reader it is given, not the
+// Conn's, into the same buffer, and hands back that reader's errors as they
+// are: a reader that never waits may say so with an error of its own.
+func TestFillFrom(t *testing.T) {
+	wire := appendFrame(appendFrame(nil, payloadN(30, 1)), payloadN(30, 2))
+	own := &chunkReader{data: nil, size: 1000}
+	c := New(readWriter{Reader: own}, tf, Config{})
+	other := &chunkReader{data: wire[:40], size: 1000}
+	if err := c.FillFrom(other); err != nil {
+		t.Fatal(err)
+	}
+	var f frame.Frame
+	if ok, err := c.TryReadFrameTo(&f); !ok || err != nil || !bytes.Equal(f.Payload, payloadN(30, 1)) {
+		t.Fatalf("first frame: %v %v %q", ok, err, f.Payload)
+	}
+	wouldBlock := errors.New("nothing yet")
+	if err := c.FillFrom(errReader{wouldBlock}); err != wouldBlock {
+		t.Fatalf("FillFrom: %v, want the reader's own error", err)
+	}
+	other.data = wire[40:]
+	if err := c.FillFrom(other); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := c.TryReadFrameTo(&f); !ok || err != nil || !bytes.Equal(f.Payload, payloadN(30, 2)) {
+		t.Fatalf("second frame: %v %v %q", ok, err, f.Payload)
+	}
+	if own.reads != 0 {
+		t.Errorf("the Conn's own reader was read %d times", own.reads)
+	}
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
