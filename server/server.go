@@ -193,7 +193,7 @@ type Server struct {
 	// request a second rehomes about once per request.
 	idleStreams, idleRequests sync.Pool
 	inShutdown                atomic.Bool
-	closed                    atomic.Bool // Close has begun: nothing more is written
+	closed                    atomic.Bool   // Close has begun: nothing more is written
 	fellBack                  atomic.Bool   // the goroutine engine's fallback has been logged
 	poll                      *pollEngine   // made by the first Serve on the poll engine; guarded by mu
 	writes                    *atomic.Int64 // tests: counts the poll engine's write system calls
