@@ -71,13 +71,12 @@ type goroutineConn struct {
 	wmu      sync.Mutex
 	tlsState *tls.ConnectionState
 
-	rc     syscall.RawConn    // nil: no readiness wait, read with the buffer
-	peek   func(uintptr) bool // built once: a func value passed to rc.Read
-	serve  func(uintptr) bool // serveWaiting for c, built once likewise
-	phased *phasedConn        // timeouts on a connection without rc
-	one    [1]byte            // the byte peek reads into
-	calls  uint8              // peek's state: peekWait, peekCheck, ...
-	quiet  bool               // no reply outstanding when the wait began
+	rc       syscall.RawConn    // nil: no readiness wait, read with the buffer
+	readable func(uintptr) bool // e.readable for c, built once: passed to rc.Read
+	phased   *phasedConn        // timeouts on a connection without rc
+	one      [1]byte            // the byte peek reads into
+	calls    uint8              // readable's state: peekWait, peekCheck, ...
+	quiet    bool               // no reply outstanding when the wait began
 
 	// Inside serveWaiting: fd is the socket, drained whether its last read
 	// left nothing behind (see rawReader); next and nextErr are what it
@@ -145,8 +144,7 @@ func goroutineReader(c *conn) io.ReadWriter {
 	if sc, ok := c.nc.(syscall.Conn); ok && canPeek {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.g.rc = rc
-			c.g.peek = peekFunc(&c.g.one, &c.g.calls)
-			c.g.serve = func(fd uintptr) bool { return goroutineEngine{}.serveWaiting(c, fd) }
+			c.g.readable = func(fd uintptr) bool { return goroutineEngine{}.readable(c, fd) }
 			c.g.rewait = func() { goroutineEngine{}.rewait(c) }
 			return c.nc
 		}
@@ -371,7 +369,7 @@ func (goroutineEngine) inputWaiting(c *conn) bool {
 		return false
 	}
 	c.g.calls = peekCheck
-	c.g.rc.Read(c.g.peek) // an error (a deadline passed) leaves peekCheck
+	c.g.rc.Read(c.g.readable) // an error (a deadline passed) leaves peekCheck
 	return c.g.calls == peekReady
 }
 
@@ -466,12 +464,11 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 		e.rehome(c)
 		return true, nil
 	}
-	c.g.calls = peekWait
+	c.g.calls = serveWait
 	if fresh {
-		err = c.g.rc.Read(c.g.peek)
-	} else {
-		err = c.g.rc.Read(c.g.serve)
+		c.g.calls = peekWait
 	}
+	err = c.g.rc.Read(c.g.readable)
 	if err != nil && c.g.rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
 		c.g.slow, c.g.eagerAt = true, time.Time{}
 		e.rehome(c)
@@ -508,10 +505,63 @@ func (goroutineEngine) arm(c *conn) {
 	}
 }
 
-// serveWaiting is the function a connection waiting on the goroutine that
-// served its last frames passes to syscall.RawConn.Read: it waits for input
-// without a buffer, as peekFunc does, then serves the batches that come in
-// without leaving RawConn.Read, as long as each is only complete frames
+// The states of readable, in c.g.calls.
+const (
+	peekWait   = iota // a wait begins: peek
+	peekWoken         // woken by the poller: input is there
+	peekCheck         // a check begins: peek, never park
+	peekReady         // the check found input
+	peekNone          // the check found none
+	serveWait         // a wait begins that serves what comes: peek
+	serveWoken        // woken by the poller: serve
+)
+
+// readable is the function a connection passes to syscall.RawConn.Read
+// (as c.g.readable, built once) to wait for input without a buffer.
+// RawConn.Read resets the socket's readiness, calls the function, and, each
+// time it returns false, parks until the poller reports the socket readable
+// and calls it again; it honours the read deadline, so the idle timeout and
+// Shutdown both end the wait.
+//
+// The first call checks the socket itself, by peeking at one byte into
+// c.g.one without consuming it: input that came before the reset is seen
+// there. A later call follows a wake-up by the poller, which reports new
+// input (or the end of the stream, or an error): it is trusted without a
+// second system call. The caller sets c.g.calls before each RawConn.Read:
+// peekWait for a wait that ends with input, serveWait for one that serves
+// it (see serveWaiting), peekCheck to learn without waiting whether input
+// is there (the function peeks, leaves peekReady or peekNone, and returns
+// true so that RawConn.Read does not park). One function for all keeps an
+// idle connection a closure smaller.
+//
+// The peek never blocks (MSG_DONTWAIT), so it is a raw system call: no
+// scheduler hand-off.
+func (e goroutineEngine) readable(c *conn, fd uintptr) bool {
+	g := c.g
+	switch g.calls {
+	case peekWait:
+		g.calls = peekWoken
+		return peek(fd, &g.one)
+	case peekWoken:
+		return true
+	case peekCheck:
+		g.calls = peekNone
+		if peek(fd, &g.one) {
+			g.calls = peekReady
+		}
+		return true
+	case serveWait:
+		g.calls = serveWoken
+		if !peek(fd, &g.one) {
+			return false
+		}
+	}
+	return e.serveWaiting(c, fd) // serveWoken
+}
+
+// serveWaiting serves, for readable, the batches that come in while a
+// connection waits on the goroutine that served its last frames, without
+// leaving RawConn.Read, as long as each is only complete frames
 // answered at once: it reads with its own system call (net.Conn.Read would
 // wait for the read lock RawConn.Read holds), serves and writes the
 // answers, and, when the read drained the socket, gives its buffers back
@@ -536,12 +586,6 @@ func (goroutineEngine) arm(c *conn) {
 // returns true with c.g.wmu held and c.g.next and c.g.nextErr set.
 func (e goroutineEngine) serveWaiting(c *conn, fd uintptr) (done bool) {
 	g := c.g
-	if g.calls == peekWait {
-		g.calls = peekWoken // the next call follows a wake-up by the poller
-		if !peek(fd, &g.one) {
-			return false
-		}
-	}
 	g.fd = fd
 	g.wmu.Lock()
 	defer func() {
