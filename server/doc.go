@@ -97,10 +97,12 @@
 //
 // On the goroutine engine a connection gives its read and write buffers
 // back to a pool whenever it has nothing buffered and nothing pending. On
-// Linux, a TCP or Unix connection then waits for input without a buffer:
-// through
-// syscall.RawConn, peeking at one byte (MSG_PEEK), and takes a buffer from
-// the pool only when input is there. A connection idle for about a second
+// Linux, a TCP or Unix connection then waits for input without a buffer,
+// through syscall.RawConn, and takes a buffer from the pool only when input
+// is there: a wait that begins peeks at one byte (MSG_PEEK), and a
+// connection serving pipelined batches waits for the next inside the
+// RawConn.Read that served the last, where the poller's report is enough,
+// so a batch costs one read and one write. A connection idle for about a second
 // moves that wait to a fresh goroutine, since the stack of the one that
 // served has grown and the runtime does not shrink it back to its minimum,
 // and drops its stream and Request too, taking others (from a pool) when
