@@ -187,8 +187,7 @@ func (e goroutineEngine) run(c *conn, has bool, err error) {
 	for {
 		end := e.loop(c, has, err)
 		if end == endWait {
-			end, err = e.await(c)
-			has = false
+			end, has, err = e.await(c)
 		}
 		switch end {
 		case endGraceful:
@@ -401,28 +400,37 @@ func (goroutineEngine) read(c *conn, quiet bool) error {
 	return c.readFrame()
 }
 
-// await waits, without a buffer, for input, with the idle timeout, and
-// serves the batches that come in until the connection needs loop again
-// (see serveWaiting). It returns endLoop, with the error that ended the wait
+// await waits, without a buffer, for input, with the idle timeout. Then
+// either it has served the batches that came in until the connection needs
+// loop again (see serveWaiting), or it reads the next frame into c.req
+// (has). It returns endLoop, with the error that ended the wait or the read
 // if any, or how the connection ends, with c.g.wmu held; or endHanded if a
 // fresh goroutine took the connection over (see wait).
-func (e goroutineEngine) await(c *conn) (loopEnd, error) {
+func (e goroutineEngine) await(c *conn) (end loopEnd, has bool, err error) {
+	s := c.srv
 	if c.g.quiet && c.state != StateNew {
 		c.setState(StateIdle)
 	}
 	var idleAt time.Time
-	if s := c.srv; s.IdleTimeout > 0 {
+	if s.IdleTimeout > 0 {
 		idleAt = time.Now().Add(s.IdleTimeout)
 	}
 	handed, err := e.wait(c, false, idleAt)
 	switch {
 	case handed:
-		return endHanded, nil
-	case err != nil:
-		c.g.wmu.Lock()
-		return endLoop, err
+		return endHanded, false, nil
+	case err == nil && c.g.calls == serveWoken:
+		return c.g.next, false, c.g.nextErr // c.g.wmu held
+	case err == nil:
+		c.frameBegan()
+		if s.shuttingDown() {
+			err = errStopReading
+		} else {
+			err = c.readFrame()
+		}
 	}
-	return c.g.next, c.g.nextErr // serveWaiting returned, c.g.wmu held
+	c.g.wmu.Lock()
+	return endLoop, err == nil, err
 }
 
 // rehomeAfter is how long a connection waits for input on the goroutine
@@ -464,9 +472,9 @@ func (e goroutineEngine) wait(c *conn, fresh bool, idleAt time.Time) (handed boo
 		e.rehome(c)
 		return true, nil
 	}
-	c.g.calls = serveWait
-	if fresh {
-		c.g.calls = peekWait
+	c.g.calls = peekWait
+	if !fresh && s.ConnState == nil && s.ConnContext == nil {
+		c.g.calls = serveWait
 	}
 	err = c.g.rc.Read(c.g.readable)
 	if err != nil && c.g.rehome && errors.Is(err, os.ErrDeadlineExceeded) && !s.shuttingDown() {
@@ -584,6 +592,13 @@ func (e goroutineEngine) readable(c *conn, fd uintptr) bool {
 // stream, a reply outstanding, the frames-in-flight limit, a connection to
 // close, the server shutting down) goes back to loop: serveWaiting then
 // returns true with c.g.wmu held and c.g.next and c.g.nextErr set.
+//
+// Closing a socket waits for the read in progress to end, so code that runs
+// inside must not close the connection's net.Conn: the engine's own code
+// closes it outside, or on a goroutine of its own (see kill). A server with
+// a ConnState or ConnContext hook does not serve inside: the first gets the
+// net.Conn as the connection goes idle and active, and the second can hand
+// it to handlers, which could close it there.
 func (e goroutineEngine) serveWaiting(c *conn, fd uintptr) (done bool) {
 	g := c.g
 	g.fd = fd

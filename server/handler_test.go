@@ -200,3 +200,20 @@ func TestPoisonShowsRetainedFrames(t *testing.T) {
 		}
 	})
 }
+
+// TestConnStateHookMayClose: a ConnState hook may close the connection it
+// is told about, as net/http's may: the goroutine engine does not serve
+// inside RawConn.Read, where that close would wait for itself, when the
+// hook is set.
+func TestConnStateHookMayClose(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e Engine) {
+		s := &Server{Engine: e, ConnState: func(nc net.Conn, st ConnState) {
+			if st == StateIdle {
+				nc.Close()
+			}
+		}}
+		c := dial(t, "tcp", serveTCP(t, s))
+		c.roundTrip(1, "x")
+		c.expectClosed()
+	})
+}

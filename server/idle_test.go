@@ -136,3 +136,25 @@ func TestRehomedConnectionsEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitingInsideHoldsNoBuffers: a connection that waits for its next
+// batch inside the RawConn.Read that served the last (no ConnState hook,
+// so TestIdleConnectionHoldsNoBuffers does not see it) holds no buffer
+// either. Its stream is read under c.g.wmu, which the connection holds
+// whenever it uses it.
+func TestWaitingInsideHoldsNoBuffers(t *testing.T) {
+	if !canPeek {
+		t.Skip("connections wait without a buffer on Linux only")
+	}
+	s := &Server{Engine: EngineGoroutine}
+	cl := dial(t, "tcp", serveTCP(t, s))
+	for i := range 3 {
+		cl.roundTrip(uint64(i), "some bytes to buffer")
+		c := onlyConn(t, s)
+		eventually(t, "the buffers given back", func() bool {
+			c.g.wmu.Lock()
+			defer c.g.wmu.Unlock()
+			return c.g.calls == serveWoken && c.bufferCap() == 0
+		})
+	}
+}
