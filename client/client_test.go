@@ -9,7 +9,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -500,22 +502,52 @@ func testFramingError(t *testing.T, loops *client.Loops) {
 	}
 }
 
-// TestUnmatched: a response with an id no call has is dropped and counted.
+// TestUnmatched: a response with an id no call has is dropped and counted;
+// a server sending hundreds is logged at Warn once, not hundreds of times.
 func TestUnmatched(t *testing.T) { forEachMode(t, testUnmatched) }
 
 func testUnmatched(t *testing.T, loops *client.Loops) {
+	const strays = 500
 	srv := startServer(t, orders.Framing(), func(c *srvConn, f frame.Frame) {
-		c.queue(f.ID+1000, orders.TypeEchoResponse, []byte("stray"))
+		for i := range strays {
+			c.queue(f.ID+1000+uint64(i), orders.TypeEchoResponse, []byte("stray"))
+		}
 		echo(c, f)
 	})
-	cl := dial(t, srv, client.Config{Loops: loops})
+	var warns, debugs atomic.Int64
+	cl := dial(t, srv, client.Config{Loops: loops, Logger: slog.New(levelCounter{"matches no call", &warns, &debugs})})
 	got, err := echoCall(testCtx(t, 5*time.Second), cl, []byte("mine"), nil)
 	if err != nil || string(got) != "mine" {
 		t.Fatalf("got %q, %v", got, err)
 	}
-	if s := cl.Stats(); s.Unmatched != 1 || s.ConnsLost != 0 {
-		t.Fatalf("stats %+v: want 1 unmatched and no connection lost", s)
+	if s := cl.Stats(); s.Unmatched != strays || s.ConnsLost != 0 {
+		t.Fatalf("stats %+v: want %d unmatched and no connection lost", s, strays)
 	}
+	if w, d := warns.Load(), debugs.Load(); w != 1 || d != strays-1 {
+		t.Errorf("%d warnings and %d debug records of unmatched responses, want 1 and %d", w, d, strays-1)
+	}
+}
+
+// levelCounter counts the log records whose message contains msg, at Warn
+// and at Debug.
+type levelCounter struct {
+	msg         string
+	warn, debug *atomic.Int64
+}
+
+func (h levelCounter) Enabled(context.Context, slog.Level) bool { return true }
+func (h levelCounter) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h levelCounter) WithGroup(string) slog.Handler            { return h }
+func (h levelCounter) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, h.msg) {
+		switch r.Level {
+		case slog.LevelWarn:
+			h.warn.Add(1)
+		case slog.LevelDebug:
+			h.debug.Add(1)
+		}
+	}
+	return nil
 }
 
 // TestMaxPending: with MaxPending calls in flight, the next call waits, and

@@ -84,8 +84,9 @@ type Config struct {
 	Backoff Backoff
 
 	// Logger receives connection events: attempts that failed, connections
-	// lost (Warn), responses that match no call (Warn), late responses to
-	// calls that gave up (Debug). Nil means no logging.
+	// lost (Warn), responses that match no call (the first on a connection
+	// at Warn, the others at Debug; Stats counts them all), late responses
+	// to calls that gave up (Debug). Nil means no logging.
 	Logger *slog.Logger
 
 	// Loops, if not nil, runs the connections on these event loops, which

@@ -221,6 +221,8 @@ type session struct {
 	wbuf     []byte
 	flushing bool          // the writer is awake, and will see what is in wbuf
 	kick     chan struct{} // wakes the writer goroutine; nil on a loop
+
+	warned bool // a response that matched no call was logged at Warn; reading side only
 }
 
 // entry is a request id taken: call is the call waiting for its response,
@@ -400,7 +402,13 @@ func (s *session) deliver(f *frame.Frame) {
 	if cl == nil || e.id != f.ID {
 		s.mu.Unlock()
 		s.slot.c.stats.unmatched.Add(1)
-		s.slot.log.Warn("client: response matches no call: dropped", "id", f.ID, "type", f.Type)
+		// Once per connection at Warn: a server that sends nothing but
+		// such responses must not turn each into a log entry at that level.
+		level := slog.LevelDebug
+		if !s.warned {
+			s.warned, level = true, slog.LevelWarn
+		}
+		s.slot.log.Log(context.Background(), level, "client: response matches no call: dropped (Stats.Unmatched counts them; after the first on a connection, logged at Debug)", "id", f.ID, "type", f.Type)
 		return
 	}
 	*e = entry{}
