@@ -14,6 +14,11 @@ package server
 // work: it answers later ([Writer.Defer]), from the function of client.Go
 // for one, or declares the frame blocking ([BlockingHandler]), which costs
 // a goroutine hand-off per frame (bench/results/proxy.md).
+//
+// The engine boards its guests with the server's lock held, as it starts
+// (the first Serve on the poll engine), and Board waits for the work each
+// guest loop has in hand: that work (a client.Go function, say) must not
+// then call the server's Serve, Shutdown or Close, which take the lock.
 type Guest interface {
 	// Board stops the guest's goroutines and returns its loops' epoll
 	// descriptors, by loop (-1 for one that has ended), or nil if it will
