@@ -584,8 +584,8 @@ func (e goroutineEngine) readable(c *conn, fd uintptr) bool {
 // bufio server. Inside, the readiness is never reset: a batch that arrives
 // after the read that drained the socket is reported by the poller, and
 // until then the wait parks at once. A read that fills the buffer may have
-// left input behind, which the poller will not report again, so the next
-// batch is read at once instead (epoll(7) on edge-triggered waits: a short
+// left input behind, which the poller will not report again, so the socket
+// is read again at once instead (epoll(7) on edge-triggered waits: a short
 // read on a stream socket means its input is exhausted).
 //
 // Anything else (a frame begun and not complete, an error, the end of the
