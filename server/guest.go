@@ -15,10 +15,12 @@ package server
 // for one, or declares the frame blocking ([BlockingHandler]), which costs
 // a goroutine hand-off per frame (bench/results/proxy.md).
 //
-// The engine boards its guests with the server's lock held, as it starts
-// (the first Serve on the poll engine), and Board waits for the work each
-// guest loop has in hand: that work (a client.Go function, say) must not
-// then call the server's Serve, Shutdown or Close, which take the lock.
+// The engine boards its guests as it starts (the first Serve on the poll
+// engine), and Board waits for the work each guest loop has in hand; the
+// server's lock is not held meanwhile, so that work (a client.Go function,
+// say) may call the server, Close included. A Shutdown it calls waits,
+// as ever, for the server's loops, which run once boarding is done: until
+// its context ends.
 type Guest interface {
 	// Board stops the guest's goroutines and returns its loops' epoll
 	// descriptors, by loop (-1 for one that has ended), or nil if it will

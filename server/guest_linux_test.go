@@ -128,6 +128,7 @@ func testGuests(t *testing.T, handler func(*wk.Client) Handler) {
 	px.mu.Lock()
 	e := px.poll
 	px.mu.Unlock()
+	<-e.started
 	for _, l := range e.loops {
 		if len(l.guests) != 1 { // set before the loops started
 			t.Fatalf("a proxy loop hosts %d guest loops, want 1 each", len(l.guests))
@@ -212,6 +213,55 @@ func TestGuestsClosed(t *testing.T) {
 	_, err := wk.Dial(ctx, "tcp", addr, wk.Config{Framing: orders.Framing(), Loops: ls})
 	if !errors.Is(err, wk.ErrLoopsClosed) {
 		t.Fatalf("dial on closed loops: %v, want ErrLoopsClosed", err)
+	}
+}
+
+// TestGuestClosesHostWhileBoarding: a client.Go function running on a
+// guest loop as its server starts, and boards that loop, may close the
+// server: boarding waits for the function without the server's lock, which
+// Close takes. The server then stops, and the guest loops go back to
+// goroutines of their own and call on.
+func TestGuestClosesHostWhileBoarding(t *testing.T) {
+	ls, cl := guestSetup(t)
+	px := &Server{Engine: EnginePoll, Loops: 1, Framing: orders.Framing(), Handler: HandlerFunc(answer), Guests: []Guest{ls}}
+	entered, proceed := make(chan struct{}), make(chan struct{})
+	closed := make(chan error, 1)
+	err := cl.Go(context.Background(), wk.Request{Meta: frame.Meta{Type: orders.TypeEchoRequest}, Body: []byte("x")}, nil, func(wk.Response, error) {
+		close(entered)
+		<-proceed
+		closed <- px.Close()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	served := make(chan error, 1)
+	go func() { served <- px.Serve(listen(t, "tcp")) }()
+	// Let Serve reach the boarding, which waits for the function.
+	time.Sleep(50 * time.Millisecond)
+	close(proceed)
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close called by a guest's function while the server boards it never returned")
+	}
+	select {
+	case err := <-served:
+		if err != ErrServerClosed {
+			t.Fatalf("Serve returned %v, want ErrServerClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return after Close")
+	}
+	eventually(t, "the guest loops back on their goroutines", func() bool { return clientLoopGoroutines() == 2 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := cl.Call(ctx, wk.Request{Meta: frame.Meta{Type: orders.TypeEchoRequest}, Body: []byte("after")}, nil)
+	if err != nil || string(resp.Payload) != "after" {
+		t.Fatalf("call after the host closed: %q, %v", resp.Payload, err)
 	}
 }
 

@@ -51,6 +51,7 @@ type pollEngine struct {
 	writes  *atomic.Int64   // Server.writes
 
 	stopOnce sync.Once
+	started  chan struct{} // closed once the guests are aboard and the loops run
 	live     atomic.Int32  // loops running
 	gone     chan struct{} // closed when the last loop has exited
 
@@ -69,13 +70,13 @@ const maxEvents = 256
 // go from idle to busy.
 const maxSpare = 64
 
-// newPollEngine starts the loops of s, and the watchdog.
+// newPollEngine makes the loops of s; start runs them.
 func newPollEngine(s *Server) (*pollEngine, error) {
 	n := s.Loops
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	e := &pollEngine{srv: s, gone: make(chan struct{}), rouse: make(chan struct{}, 1), writes: s.writes}
+	e := &pollEngine{srv: s, started: make(chan struct{}), gone: make(chan struct{}), rouse: make(chan struct{}, 1), writes: s.writes}
 	e.blocker, _ = s.Handler.(BlockingHandler)
 	switch {
 	case s.HandlerBudget == 0:
@@ -93,15 +94,24 @@ func newPollEngine(s *Server) (*pollEngine, error) {
 		}
 		e.loops = append(e.loops, l)
 	}
+	return e, nil
+}
+
+// start boards the server's guests, then starts the loops and the
+// watchdog. It runs without the server's lock: boarding waits for the work
+// each guest loop has in hand, which may be a client.Go function that
+// calls the server (Close, say). A Close or Shutdown meanwhile stops the
+// loops as they start.
+func (e *pollEngine) start() {
 	e.board()
-	e.live.Store(int32(n))
+	e.live.Store(int32(len(e.loops)))
 	for _, l := range e.loops {
 		go l.run()
 	}
 	if e.budget > 0 {
 		go e.watch()
 	}
-	return e, nil
+	close(e.started)
 }
 
 // board takes the server's guests onto its loops, their loops spread over
@@ -672,21 +682,30 @@ func (s *Server) acceptorFor(ln net.Listener, pin int) acceptor {
 	return pl
 }
 
-// pollEngine returns the server's poll engine, started at the first call.
+// pollEngine returns the server's poll engine, started at the first call
+// (outside the server's lock: see start); a call meanwhile waits for it to
+// have started.
 func (s *Server) pollEngine() (*pollEngine, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.shuttingDown() {
+		s.mu.Unlock()
 		return nil, ErrServerClosed
 	}
-	if s.poll == nil {
-		e, err := newPollEngine(s)
-		if err != nil {
+	e, first := s.poll, s.poll == nil
+	if first {
+		var err error
+		if e, err = newPollEngine(s); err != nil {
+			s.mu.Unlock()
 			return nil, err
 		}
 		s.poll = e
 	}
-	return s.poll, nil
+	s.mu.Unlock()
+	if first {
+		e.start()
+	}
+	<-e.started
+	return e, nil
 }
 
 // stopPollLocked stops the poll engine, if any. The caller holds s.mu.
