@@ -352,13 +352,8 @@ func TestCloseWhileHandlerRuns(t *testing.T) {
 		<-entered
 		done := make(chan error, 1)
 		go func() { done <- s.Close() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("Close waits for a blocked handler")
+		if err := within(t, "Close while a handler blocks", done); err != nil {
+			t.Fatal(err)
 		}
 		other.expectClosed()
 		close(release)

@@ -18,9 +18,8 @@ package server
 // The engine boards its guests as it starts (the first Serve on the poll
 // engine), and Board waits for the work each guest loop has in hand; the
 // server's lock is not held meanwhile, so that work (a client.Go function,
-// say) may call the server, Close included. A Shutdown it calls waits,
-// as ever, for the server's loops, which run once boarding is done: until
-// its context ends.
+// say) may call the server, Close and Shutdown included
+// (TestGuestClosesHostWhileBoarding).
 type Guest interface {
 	// Board stops the guest's goroutines and returns its loops' epoll
 	// descriptors, by loop (-1 for one that has ended), or nil if it will

@@ -174,6 +174,13 @@ func testGuests(t *testing.T, handler func(*wk.Client) Handler) {
 	}
 
 	px.Close()
+	guestsBack(t, cl)
+}
+
+// guestsBack checks that the loops of guestSetup, their host closed, are
+// back on goroutines of their own, and that cl calls on over them.
+func guestsBack(t *testing.T, cl *wk.Client) {
+	t.Helper()
 	eventually(t, "the guest loops back on their goroutines", func() bool { return clientLoopGoroutines() == 2 })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -197,11 +204,7 @@ func TestGuestsClosed(t *testing.T) {
 	cl.Close()
 	closed := make(chan struct{})
 	go func() { ls.Close(); close(closed) }()
-	select {
-	case <-closed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Loops.Close did not return while hosted")
-	}
+	within(t, "Loops.Close while hosted", closed)
 	c.roundTrip(2, "after")
 	if clientLoopGoroutines() != 0 {
 		t.Fatal("a closed guest loop got a goroutine")
@@ -217,51 +220,42 @@ func TestGuestsClosed(t *testing.T) {
 }
 
 // TestGuestClosesHostWhileBoarding: a client.Go function running on a
-// guest loop as its server starts, and boards that loop, may close the
-// server: boarding waits for the function without the server's lock, which
-// Close takes. The server then stops, and the guest loops go back to
-// goroutines of their own and call on.
+// guest loop as its server starts, and boards that loop, may close or shut
+// down the server: boarding waits for the function without the server's
+// lock, which Close and Shutdown take. The server then stops, and the
+// guest loops go back to goroutines of their own and call on.
 func TestGuestClosesHostWhileBoarding(t *testing.T) {
-	ls, cl := guestSetup(t)
-	px := &Server{Engine: EnginePoll, Loops: 1, Framing: orders.Framing(), Handler: HandlerFunc(answer), Guests: []Guest{ls}}
-	entered, proceed := make(chan struct{}), make(chan struct{})
-	closed := make(chan error, 1)
-	err := cl.Go(context.Background(), wk.Request{Meta: frame.Meta{Type: orders.TypeEchoRequest}, Body: []byte("x")}, nil, func(wk.Response, error) {
-		close(entered)
-		<-proceed
-		closed <- px.Close()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-entered
-	served := make(chan error, 1)
-	go func() { served <- px.Serve(listen(t, "tcp")) }()
-	// Let Serve reach the boarding, which waits for the function.
-	time.Sleep(50 * time.Millisecond)
-	close(proceed)
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close called by a guest's function while the server boards it never returned")
-	}
-	select {
-	case err := <-served:
-		if err != ErrServerClosed {
-			t.Fatalf("Serve returned %v, want ErrServerClosed", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return after Close")
-	}
-	eventually(t, "the guest loops back on their goroutines", func() bool { return clientLoopGoroutines() == 2 })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	resp, err := cl.Call(ctx, wk.Request{Meta: frame.Meta{Type: orders.TypeEchoRequest}, Body: []byte("after")}, nil)
-	if err != nil || string(resp.Payload) != "after" {
-		t.Fatalf("call after the host closed: %q, %v", resp.Payload, err)
+	for name, stop := range map[string]func(*Server) error{
+		"Close":    (*Server).Close,
+		"Shutdown": func(s *Server) error { return s.Shutdown(context.Background()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ls, cl := guestSetup(t)
+			px := &Server{Engine: EnginePoll, Loops: 1, Framing: orders.Framing(), Handler: HandlerFunc(answer), Guests: []Guest{ls}}
+			entered, proceed := make(chan struct{}), make(chan struct{})
+			stopped := make(chan error, 1)
+			err := cl.Go(context.Background(), wk.Request{Meta: frame.Meta{Type: orders.TypeEchoRequest}, Body: []byte("x")}, nil, func(wk.Response, error) {
+				close(entered)
+				<-proceed
+				stopped <- stop(px)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-entered
+			served := make(chan error, 1)
+			go func() { served <- px.Serve(listen(t, "tcp")) }()
+			// Let Serve reach the boarding, which waits for the function.
+			time.Sleep(50 * time.Millisecond)
+			close(proceed)
+			if err := within(t, name+" called by a guest's function while the server boards it", stopped); err != nil {
+				t.Fatal(err)
+			}
+			if err := within(t, "Serve to return", served); err != ErrServerClosed {
+				t.Fatalf("Serve returned %v, want ErrServerClosed", err)
+			}
+			guestsBack(t, cl)
+		})
 	}
 }
 

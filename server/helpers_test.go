@@ -242,6 +242,18 @@ func eventually(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// within returns what ch gives, failing the test if that takes 10 s.
+func within[T any](t testing.TB, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
+	}
+}
+
 // countWrites returns a listener for s whose connections' write system
 // calls are counted, and the count: by a wrapping listener on the goroutine
 // engine, by the engine itself on the poll engine (which would not serve a
