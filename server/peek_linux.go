@@ -2,8 +2,6 @@ package server
 
 import (
 	"io"
-	"net"
-	"os"
 	"syscall"
 	"unsafe"
 
@@ -43,5 +41,5 @@ func (r *rawReader) Read(b []byte) (int, error) {
 	case epoll.ErrWouldBlock:
 		return 0, errWouldBlock
 	}
-	return 0, &net.OpError{Op: "read", Net: c.nc.LocalAddr().Network(), Source: c.nc.LocalAddr(), Addr: c.nc.RemoteAddr(), Err: os.NewSyscallError("read", err)}
+	return 0, opError("read", c.nc, err)
 }

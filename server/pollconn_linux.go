@@ -345,6 +345,13 @@ func (r *rawIO) WriteBuffers(v [][]byte) (int, error) {
 // the loop closes the socket then.
 func (r *rawIO) Close() error { return nil }
 
-func opError(op string, p *pollConn, err error) error {
-	return &net.OpError{Op: op, Net: p.ln.Addr().Network(), Source: p.LocalAddr(), Addr: p.RemoteAddr(), Err: os.NewSyscallError(op, err)}
+// opError wraps err, the failure of system call op on connection c, as
+// package net does: for a poll connection, or a goroutine engine's that
+// serveWaiting reads itself.
+func opError(op string, c interface {
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
+}, err error) error {
+	local := c.LocalAddr()
+	return &net.OpError{Op: op, Net: local.Network(), Source: local, Addr: c.RemoteAddr(), Err: os.NewSyscallError(op, err)}
 }
